@@ -1,0 +1,220 @@
+"""The admin's configuration file (``config/leadbot.yaml``): load, validate, typed result."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from bot.cron import CronError, parse_cron
+from bot.library import DEFAULT_LIBRARY, Library, load_library
+from bot.yamlfile import FileProblems, Problem, load_yaml, validate
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{5,}$")
+_CHANNEL_NAME = re.compile(r"^#[^\s#,@A-Z]{1,80}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{5,}$")
+KINDS = ("prompt", "nudges", "digest")
+
+
+@cache
+def _all_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def check_timezone(name: str) -> str:
+    """Raise ValueError with a suggestion unless ``name`` is a known IANA timezone."""
+    try:
+        if name in _all_zones() or name == "UTC":
+            ZoneInfo(name)
+            return name
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    close = difflib.get_close_matches(name, sorted(_all_zones()), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else " (use an IANA name such as Europe/London)"
+    raise ValueError(f"unknown timezone '{name}'{hint}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _cron(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parse_cron(value, ZoneInfo("UTC"))
+    except CronError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+class ChannelConfig(_Strict):
+    """One team channel and its schedules."""
+
+    channel: str
+    timezone: str | None = None
+    prompt: str | None = None
+    nudges: str | None = None
+    digest: str | None = None
+    behaviors: Annotated[list[str], Field(min_length=1)] | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        if _CHANNEL_ID.match(value) or _CHANNEL_NAME.match(value):
+            return value
+        if value.startswith("#"):
+            raise ValueError(f"'{value}' is not a Slack channel name: lowercase, no spaces, "
+                             "at most 80 characters")
+        raise ValueError(f"'{value}' is neither a channel ID (like C0123ABCD) nor a "
+                         "#channel-name")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str | None) -> str | None:
+        return None if value is None else check_timezone(value)
+
+    _prompt = field_validator("prompt", "nudges", "digest")(_cron)
+
+    @field_validator("behaviors")
+    @classmethod
+    def _behaviors(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        known: list[str] = (info.context or {}).get("behaviors", [])
+        if value is None or not known:
+            return value
+        for item in value:
+            if item not in known:
+                close = difflib.get_close_matches(item, known, n=1, cutoff=0.6)
+                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
+                raise ValueError(f"unknown behaviour '{item}'; {hint}")
+        if len(set(value)) != len(value):
+            raise ValueError("a behaviour is listed twice")
+        return value
+
+    @model_validator(mode="after")
+    def _something_scheduled(self) -> ChannelConfig:
+        if not (self.prompt or self.nudges or self.digest):
+            raise ValueError("give at least one schedule: prompt, nudges or digest")
+        return self
+
+
+class ConfigFile(_Strict):
+    """The top level of ``leadbot.yaml``."""
+
+    timezone: str
+    admins: list[str] = []
+    library: str | None = None
+    channels: Annotated[list[ChannelConfig], Field(min_length=1)]
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _USER_ID.match(item):
+                raise ValueError(f"'{item}' is not a Slack user ID (like U0123ABCD): find it in "
+                                 "the person's profile, More > Copy member ID")
+        return value
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A validated channel with its timezone resolved."""
+
+    channel: str
+    tz: ZoneInfo
+    prompt: str | None
+    nudges: str | None
+    digest: str | None
+    behaviors: tuple[str, ...] | None
+
+    def schedules(self) -> dict[str, str]:
+        """The kinds this channel posts and their cron expressions (prompt, nudge, digest)."""
+        kinds = {"prompt": self.prompt, "nudge": self.nudges, "digest": self.digest}
+        return {kind: cron for kind, cron in kinds.items() if cron}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The admin's whole configuration, validated, with the prompt library loaded."""
+
+    path: Path
+    timezone: ZoneInfo
+    admins: tuple[str, ...]
+    library_path: Path
+    library: Library
+    channels: tuple[Channel, ...]
+
+    def channel(self, ref: str) -> Channel | None:
+        """The channel configured as ``ref`` (an ID or #name)."""
+        return next((c for c in self.channels if c.channel == ref), None)
+
+
+def load_config(path: Path) -> Config:
+    """Load and validate the configuration and its library; raise FileProblems with every error."""
+    loaded = load_yaml(path)
+    problems: list[Problem] = []
+    library: Library | None = None
+    library_path = DEFAULT_LIBRARY
+    data = loaded.data if isinstance(loaded.data, dict) else {}
+    raw_library = data.get("library")
+    if isinstance(raw_library, str) and raw_library:
+        library_path = (path.parent / raw_library).resolve()
+    elif raw_library is None and (path.parent / "prompts.yaml").is_file():
+        library_path = (path.parent / "prompts.yaml").resolve()
+    try:
+        library = load_library(library_path)
+    except FileProblems as exc:
+        if raw_library is not None:
+            problems.append(Problem(loaded.file, loaded.line_for(("library",)), "library",
+                                    f"the prompt library {library_path} has errors (below)"))
+        problems.extend(exc.problems)
+    context = {"behaviors": list(library.behaviors) if library else []}
+    parsed: ConfigFile | None = None
+    try:
+        parsed = validate(loaded, ConfigFile, context=context, what="configuration")
+    except FileProblems as exc:
+        problems = exc.problems + problems
+    problems.extend(_duplicates(loaded, data.get("channels")))
+    if problems or parsed is None or library is None:
+        raise FileProblems(sorted(problems, key=lambda p: (p.file != loaded.file, p.line or 0)))
+    default_tz = ZoneInfo(parsed.timezone)
+    channels = tuple(
+        Channel(
+            channel=c.channel,
+            tz=ZoneInfo(c.timezone) if c.timezone else default_tz,
+            prompt=c.prompt,
+            nudges=c.nudges,
+            digest=c.digest,
+            behaviors=tuple(c.behaviors) if c.behaviors else None,
+        )
+        for c in parsed.channels
+    )
+    return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels)
+
+
+def _duplicates(loaded, channels: object) -> list[Problem]:
+    """Channels listed twice (checked on the raw data, so other errors do not hide it)."""
+    if not isinstance(channels, list):
+        return []
+    seen: dict[str, int] = {}
+    out = []
+    for index, channel in enumerate(channels):
+        key = channel.get("channel") if isinstance(channel, dict) else None
+        if not isinstance(key, str):
+            continue
+        if key in seen:
+            out.append(Problem(loaded.file, loaded.line_for(("channels", index, "channel")),
+                               f"channels[{index}].channel",
+                               f"'{key}' is already configured at channels[{seen[key]}]; "
+                               "list each channel once"))
+        else:
+            seen[key] = index
+    return out
