@@ -1,0 +1,381 @@
+"""Every SQL statement leadbot runs, and the migrations that shape the database.
+
+One connection per Store, guarded by a lock so listener and scheduler threads can share it;
+WAL mode and a busy timeout so a second process (the CLI, another worker) can use the same file.
+All times are stored as ISO 8601 UTC text (``bot.clock.to_iso``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from bot.clock import to_iso
+
+BUSY_TIMEOUT_MS = 10_000
+EXPORT_KINDS = ("post", "reply", "choice", "reflection")
+CHOICES = ("follow", "take", "pass")
+
+migrations = Migrations("leadbot")
+
+
+class StoreError(Exception):
+    """The database cannot be used (unreadable, or written by a newer leadbot)."""
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Posts, choices, replies, reflections and the nudge rotation."""
+    db.execute("""
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('prompt', 'nudge', 'digest')),
+            occurrence TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('claimed', 'posted', 'failed', 'skipped')),
+            nudge_id TEXT,
+            text TEXT,
+            ts TEXT,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_at TEXT NOT NULL,
+            posted_at TEXT,
+            UNIQUE (channel, kind, occurrence)
+        )""")
+    db.execute("CREATE INDEX posts_channel_ts ON posts (channel, ts)")
+    db.execute("""
+        CREATE TABLE choices (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            channel TEXT NOT NULL,
+            user TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('follow', 'take', 'pass')),
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX choices_post_user ON choices (post_id, user)")
+    db.execute("""
+        CREATE TABLE replies (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER REFERENCES posts (id),
+            channel TEXT NOT NULL,
+            thread_ts TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            user TEXT NOT NULL,
+            text TEXT,
+            at TEXT NOT NULL,
+            edited_at TEXT,
+            deleted_at TEXT,
+            UNIQUE (channel, ts)
+        )""")
+    db.execute("""
+        CREATE TABLE reflections (
+            id INTEGER PRIMARY KEY,
+            user TEXT NOT NULL,
+            channel TEXT,
+            text TEXT NOT NULL,
+            choice TEXT CHECK (choice IS NULL OR choice IN ('follow', 'take', 'pass')),
+            behavior TEXT,
+            shared INTEGER NOT NULL DEFAULT 0,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX reflections_user ON reflections (user, at)")
+    db.execute("""
+        CREATE TABLE rotation (
+            channel TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            nudge_id TEXT NOT NULL,
+            post_id INTEGER REFERENCES posts (id),
+            used_at TEXT NOT NULL,
+            PRIMARY KEY (channel, cycle, nudge_id)
+        )""")
+
+
+def _locked(method):
+    @wraps(method)
+    def inner(self: Store, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return inner
+
+
+class Store:
+    """The database: open it with ``Store.open(path)``."""
+
+    def __init__(self, db: Database, path: Path | None = None):
+        self.db = db
+        self.path = path
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path, *, migrate: bool = True) -> Store:
+        """Open (creating folders and file as needed) and migrate the database at ``path``."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from None
+        try:
+            db = Database(conn, execute_plugins=False)
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{path} is not a leadbot database ({exc})") from None
+        store = cls(db, path)
+        if migrate:
+            try:
+                store.migrate()
+            except StoreError:
+                conn.close()
+                raise
+        return store
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self.db.close()
+
+    # --- migrations -----------------------------------------------------------------------
+
+    @_locked
+    def migrate(self) -> list[str]:
+        """Apply pending migrations; refuse a database written by a newer leadbot."""
+        try:
+            applied = [m.name for m in migrations.applied(self.db)]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a leadbot database ({exc})") from None
+        known = {m.name for m in migrations._migrations}
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise StoreError(
+                f"database {self.path} was written by a newer leadbot (it has migration "
+                f"{', '.join(unknown)}, which this version does not know): upgrade leadbot, "
+                "or point LEADBOT_DB at another file"
+            )
+        pending = [m.name for m in migrations.pending(self.db)]
+        migrations.apply(self.db)
+        return pending
+
+    @_locked
+    def applied_migrations(self) -> list[str]:
+        """Names of the migrations recorded in the database, in order."""
+        return [m.name for m in migrations.applied(self.db)]
+
+    @_locked
+    def ping(self) -> bool:
+        """True when the database answers a query."""
+        return self.db.execute("SELECT 1").fetchone() == (1,)
+
+    # --- posts ----------------------------------------------------------------------------
+
+    @_locked
+    def claim_post(self, channel: str, kind: str, occurrence: datetime, at: datetime,
+                   status: str = "claimed") -> int | None:
+        """Claim (channel, kind, occurrence); return the new post id, or None if already taken."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO posts (channel, kind, occurrence, status, claimed_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [channel, kind, to_iso(occurrence), status, to_iso(at)],
+        )
+        return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    @_locked
+    def mark_posted(self, post_id: int, *, ts: str, text: str, at: datetime,
+                    nudge_id: str | None = None) -> None:
+        """Record that Slack accepted the post."""
+        self.db.execute(
+            "UPDATE posts SET status = 'posted', ts = ?, text = ?, nudge_id = ?, posted_at = ?, "
+            "error = NULL, attempts = attempts + 1 WHERE id = ?",
+            [ts, text, nudge_id, to_iso(at), post_id],
+        )
+
+    @_locked
+    def mark_failed(self, post_id: int, error: str) -> None:
+        """Record that Slack refused the post (the claim stays, so it is not posted twice)."""
+        self.db.execute(
+            "UPDATE posts SET status = 'failed', error = ?, attempts = attempts + 1 "
+            "WHERE id = ?",
+            [error, post_id],
+        )
+
+    @_locked
+    def get_post(self, post_id: int) -> dict | None:
+        """One post row."""
+        row = self.db.execute("SELECT * FROM posts WHERE id = ?", [post_id])
+        return _one(row)
+
+    @_locked
+    def post_by_ts(self, channel: str, ts: str) -> dict | None:
+        """The post the bot made in ``channel`` at message ``ts``."""
+        return _one(self.db.execute("SELECT * FROM posts WHERE channel = ? AND ts = ?",
+                                    [channel, ts]))
+
+    @_locked
+    def posts(self, channel: str | None = None) -> list[dict]:
+        """Posts, oldest first, optionally for one channel."""
+        if channel is None:
+            return _all(self.db.execute("SELECT * FROM posts ORDER BY occurrence, id"))
+        return _all(self.db.execute(
+            "SELECT * FROM posts WHERE channel = ? ORDER BY occurrence, id", [channel]))
+
+    @_locked
+    def count_posts(self, channel: str, kind: str) -> int:
+        """How many posts of ``kind`` Slack accepted in ``channel``."""
+        return self.db.execute(
+            "SELECT count(*) FROM posts WHERE channel = ? AND kind = ? AND status = 'posted'",
+            [channel, kind]).fetchone()[0]
+
+    # --- rotation -------------------------------------------------------------------------
+
+    @_locked
+    def rotation_state(self, channel: str) -> tuple[int, set[str]]:
+        """The channel's current rotation cycle and the nudge ids used in it."""
+        row = self.db.execute("SELECT max(cycle) FROM rotation WHERE channel = ?",
+                              [channel]).fetchone()
+        cycle = row[0] or 0
+        used = {r[0] for r in self.db.execute(
+            "SELECT nudge_id FROM rotation WHERE channel = ? AND cycle = ?", [channel, cycle])}
+        return cycle, used
+
+    @_locked
+    def record_rotation(self, channel: str, cycle: int, nudge_id: str, post_id: int | None,
+                        at: datetime) -> None:
+        """Mark ``nudge_id`` used in ``channel``'s ``cycle``."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO rotation (channel, cycle, nudge_id, post_id, used_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [channel, cycle, nudge_id, post_id, to_iso(at)],
+        )
+
+    # --- answers --------------------------------------------------------------------------
+
+    @_locked
+    def record_choice(self, post_id: int, user: str, choice: str, at: datetime) -> bool:
+        """Record ``user``'s choice on a post; False when it repeats their current choice."""
+        if choice not in CHOICES:
+            raise ValueError(f"unknown choice {choice!r}")
+        with self.db.atomic():
+            post = _one(self.db.execute("SELECT channel FROM posts WHERE id = ?", [post_id]))
+            if post is None:
+                raise ValueError(f"no post {post_id}")
+            current = self.db.execute(
+                "SELECT choice FROM choices WHERE post_id = ? AND user = ? "
+                "ORDER BY at DESC, id DESC LIMIT 1", [post_id, user]).fetchone()
+            if current and current[0] == choice:
+                return False
+            self.db.execute(
+                "INSERT INTO choices (post_id, channel, user, choice, at) VALUES (?, ?, ?, ?, ?)",
+                [post_id, post["channel"], user, choice, to_iso(at)])
+        return True
+
+    @_locked
+    def record_reply(self, *, channel: str, thread_ts: str, ts: str, user: str, text: str,
+                     at: datetime, post_id: int | None = None) -> bool:
+        """Record a thread reply once; False if (channel, ts) is already stored."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO replies (post_id, channel, thread_ts, ts, user, text, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [post_id, channel, thread_ts, ts, user, text, to_iso(at)])
+        return cursor.rowcount == 1
+
+    @_locked
+    def record_reflection(self, *, user: str, text: str, at: datetime, channel: str | None = None,
+                          choice: str | None = None, behavior: str | None = None,
+                          shared: bool = False) -> int:
+        """Store a reflection and return its id."""
+        cursor = self.db.execute(
+            "INSERT INTO reflections (user, channel, text, choice, behavior, shared, at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [user, channel, text, choice, behavior, int(shared), to_iso(at)])
+        return cursor.lastrowid
+
+    # --- export and stats -----------------------------------------------------------------
+
+    @_locked
+    def export_rows(self, kind: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Rows of one export kind, oldest first, in the export's field names."""
+        since_iso = to_iso(since) if since else ""
+        queries = {
+            "post": "SELECT 'post' AS kind, channel, NULL AS user, text, NULL AS choice, ts, "
+                    "coalesce(posted_at, claimed_at) AS at, kind AS post_kind, status, "
+                    "occurrence, nudge_id, error FROM posts "
+                    "WHERE coalesce(posted_at, claimed_at) >= ? ORDER BY at, id",
+            "reply": "SELECT 'reply' AS kind, channel, user, text, NULL AS choice, ts, at, "
+                     "thread_ts, edited_at FROM replies "
+                     "WHERE at >= ? AND deleted_at IS NULL ORDER BY at, id",
+            "choice": "SELECT 'choice' AS kind, c.channel, c.user, NULL AS text, c.choice, "
+                      "p.ts, c.at FROM choices c JOIN posts p ON p.id = c.post_id "
+                      "WHERE c.at >= ? ORDER BY c.at, c.id",
+            "reflection": "SELECT 'reflection' AS kind, channel, user, text, choice, NULL AS ts, "
+                          "at, behavior, shared FROM reflections WHERE at >= ? ORDER BY at, id",
+        }
+        rows = _all(self.db.execute(queries[kind], [since_iso]))
+        for row in rows:
+            if "shared" in row:
+                row["shared"] = bool(row["shared"])
+        return rows
+
+    @_locked
+    def stats(self) -> list[dict[str, Any]]:
+        """Per channel: posts by status, choices by kind, replies, reflections, people."""
+        sql = """
+            WITH channels AS (
+                SELECT channel FROM posts UNION SELECT channel FROM choices
+                UNION SELECT channel FROM replies
+                UNION SELECT channel FROM reflections WHERE channel IS NOT NULL
+            ), latest AS (
+                SELECT c.* FROM choices c WHERE c.id = (
+                    SELECT c2.id FROM choices c2 WHERE c2.post_id = c.post_id
+                    AND c2.user = c.user ORDER BY c2.at DESC, c2.id DESC LIMIT 1)
+            ), people AS (
+                SELECT channel, user FROM latest
+                UNION SELECT channel, user FROM replies WHERE deleted_at IS NULL
+            )
+            SELECT ch.channel,
+              (SELECT count(*) FROM posts p WHERE p.channel = ch.channel
+                 AND p.status = 'posted') AS posted,
+              (SELECT count(*) FROM posts p WHERE p.channel = ch.channel
+                 AND p.status = 'failed') AS failed,
+              (SELECT count(*) FROM posts p WHERE p.channel = ch.channel
+                 AND p.status = 'skipped') AS skipped,
+              (SELECT count(*) FROM latest l WHERE l.channel = ch.channel
+                 AND l.choice = 'follow') AS follow,
+              (SELECT count(*) FROM latest l WHERE l.channel = ch.channel
+                 AND l.choice = 'take') AS take,
+              (SELECT count(*) FROM latest l WHERE l.channel = ch.channel
+                 AND l.choice = 'pass') AS pass,
+              (SELECT count(*) FROM replies r WHERE r.channel = ch.channel
+                 AND r.deleted_at IS NULL) AS replies,
+              (SELECT count(*) FROM reflections f WHERE f.channel = ch.channel) AS reflections,
+              (SELECT count(DISTINCT user) FROM people pp WHERE pp.channel = ch.channel) AS people
+            FROM channels ch ORDER BY ch.channel
+        """
+        return _all(self.db.execute(sql))
+
+
+def _all(cursor: sqlite3.Cursor) -> list[dict]:
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _one(cursor: sqlite3.Cursor) -> dict | None:
+    rows = _all(cursor)
+    return rows[0] if rows else None
+
+
+def iter_export(store: Store, kinds: tuple[str, ...], since: datetime | None) -> Iterator[dict]:
+    """Every row of the given kinds, kind by kind."""
+    for kind in kinds:
+        yield from store.export_rows(kind, since)
