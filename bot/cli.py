@@ -1,0 +1,236 @@
+"""The ``leadbot`` command line: one function per command, each calling one service."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime, time
+from pathlib import Path
+
+import click
+
+from bot import __version__
+from bot.clock import Clock, SystemClock
+from bot.config import Config, load_config
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import EXPORT_KINDS, Store, StoreError
+from bot.yamlfile import FileProblems
+
+EXIT_USAGE = 2
+
+
+class _Group(click.Group):
+    """Turns the errors a user can cause into clear lines and an exit code, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FileProblems as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
+            count = len(exc.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was started.",
+                       err=True)
+            ctx.exit(EXIT_USAGE)
+        except SettingsError as exc:
+            for problem in exc.problems:
+                click.echo(f"error: {problem} (set it in the environment or in .env)", err=True)
+            ctx.exit(EXIT_USAGE)
+        except StoreError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+
+
+class Env:
+    """What every command needs: settings, the clock, and lazily the config and store."""
+
+    def __init__(self, settings: Settings, clock: Clock):
+        self.settings = settings
+        self.clock = clock
+        self._store: Store | None = None
+
+    def config(self, path: Path | None = None) -> Config:
+        """Load and validate the configuration (raises FileProblems)."""
+        return load_config(path or self.settings.config_path)
+
+    def store(self) -> Store:
+        """Open and migrate the database."""
+        if self._store is None:
+            self._store = Store.open(self.settings.db_path)
+        return self._store
+
+    def close(self) -> None:
+        """Close the database if it was opened."""
+        if self._store is not None:
+            self._store.close()
+
+
+pass_env = click.make_pass_decorator(Env)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: $LEADBOT_CONFIG or config/leadbot.yaml).")
+@click.option("--db", "db_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="SQLite database (default: $LEADBOT_DB or data/leadbot.db).")
+@click.version_option(__version__, prog_name="leadbot")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> None:
+    """leadbot: keeps lean leadership alive in a team's Slack.
+
+    Posts John Shook's refrain and behaviour nudges on a schedule, records every answer in
+    SQLite, and brings them back to the team.
+    """
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}
+    settings = load_settings(given.get("environ", os.environ))
+    overrides = {}
+    if config_path:
+        overrides["config_path"] = config_path
+    if db_path:
+        overrides["db_path"] = db_path
+    if overrides:
+        settings = Settings(**{**settings.__dict__, **overrides})
+    env = Env(settings, given.get("clock") or SystemClock())
+    ctx.obj = env
+    ctx.call_on_close(env.close)
+
+
+@cli.command("check-config")
+@click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@pass_env
+def check_config(env: Env, path: Path | None) -> None:
+    """Validate the configuration and prompt library; print a line per channel.
+
+    Exits 2 and lists every problem (file, line, field) when the file is invalid.
+    """
+    from bot.services.summary import channel_summary
+
+    config = env.config(path)
+    library = config.library
+    click.echo(f"{config.path}: OK: {len(config.channels)} channel(s), library "
+               f"{config.library_path} ({len(library.nudges)} nudges, "
+               f"{len(library.behaviors)} themes)")
+    for channel in config.channels:
+        click.echo("  " + channel_summary(config, channel, env.clock.now()))
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True,
+              help="How many days ahead to show.")
+@click.option("--channel", help="Only this channel (as written in the config).")
+@pass_env
+def preview(env: Env, days: int, channel: str | None) -> None:
+    """Show each channel's next posts in its local time, with the text each will carry."""
+    from bot.services.preview import preview as plan
+
+    config = env.config()
+    if channel and not config.channel(channel):
+        raise click.BadParameter(f"'{channel}' is not in {config.path}; configured: "
+                                 f"{', '.join(c.channel for c in config.channels)}",
+                                 param_hint="--channel")
+    posts = plan(config, env.store(), env.clock.now(), days)
+    shown = [p for p in posts if not channel or p.channel == channel]
+    if not shown:
+        click.echo(f"Nothing is scheduled in the next {days} day(s).")
+    for ch in config.channels:
+        items = [p for p in shown if p.channel == ch.channel]
+        if not items:
+            continue
+        click.echo(f"{ch.channel} ({ch.tz.key})")
+        for post in items:
+            when = post.at.strftime("%a %d %b %Y %H:%M %Z")
+            click.echo(f"  {when}  {post.kind}" + (f" [{post.nudge_id}]" if post.nudge_id else ""))
+            for line in post.text.splitlines():
+                click.echo(f"      {line}")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date: use YYYY-MM-DD or an ISO 8601 "
+                                 "time", param_hint="--since") from None
+    if parsed.tzinfo is None:
+        if len(value) == 10:
+            parsed = datetime.combine(parsed.date(), time(0), tzinfo=UTC)
+        else:
+            parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
+              show_default=True, help="JSON lines (one object per line) or CSV.")
+@click.option("--since", help="Only what happened on or after this date (YYYY-MM-DD, UTC).")
+@click.option("--kind", type=click.Choice(EXPORT_KINDS), help="Only one kind of record.")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="File to write (JSON, or CSV with --kind) or folder (CSV, one file per "
+                   "kind). Default: standard output.")
+@pass_env
+def export(env: Env, fmt: str, since: str | None, kind: str | None, output: Path | None) -> None:
+    """Export posts, replies, choices and reflections (deleted text is never included)."""
+    from bot.services import export as exporter
+
+    since_at = _parse_since(since)
+    kinds = (kind,) if kind else EXPORT_KINDS
+    store = env.store()
+    if fmt == "csv" and not kind:
+        if output is None:
+            raise click.UsageError("CSV writes one file per kind: give --output FOLDER, or "
+                                   "--kind KIND for a single file")
+        counts = exporter.write_csv_folder(store, since_at, output)
+        for name, count in counts.items():
+            click.echo(f"{output / name}: {count} row(s)", err=True)
+        return
+    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    try:
+        if fmt == "json":
+            exporter.write_json(store, kinds, since_at, handle)
+        else:
+            exporter.write_csv(store, kinds[0], since_at, handle)
+    finally:
+        if output:
+            handle.close()
+
+
+@cli.command()
+@pass_env
+def stats(env: Env) -> None:
+    """Counts per channel: posts, follow / take / pass, replies, reflections, people."""
+    rows = env.store().stats()
+    if not rows:
+        click.echo("Nothing recorded yet.")
+        return
+    headers = ["channel", "posted", "failed", "skipped", "follow", "take", "pass", "replies",
+               "reflections", "people"]
+    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
+    for row in rows:
+        click.echo("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths, strict=True)))
+
+
+@cli.command()
+@pass_env
+def migrate(env: Env) -> None:
+    """Create or upgrade the database, and list the migrations it has."""
+    store = env.store()
+    click.echo(f"{env.settings.db_path}: " + ", ".join(store.applied_migrations()))
+
+
+@cli.command()
+@click.option("--http", is_flag=True, help="Serve Slack's HTTP endpoint instead of Socket Mode.")
+@click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True,
+              help="Port for --http.")
+@pass_env
+def run(env: Env, http: bool, port: int) -> None:
+    """Run the bot: post prompts and nudges on schedule and record the answers."""
+    env.config()
+    env.settings.require("SLACK_BOT_TOKEN")
+    raise SettingsError(["the Slack connection is not built yet in this version"])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    cli.main(args=argv, prog_name="leadbot")
