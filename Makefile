@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 	$(BIN)/leadbot run
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check bot tests benchmarks
+	$(BIN)/ruff check .
 
 test: lint
 	$(BIN)/python -m pytest --cov=bot --cov-report=term

@@ -228,7 +228,8 @@ def run(env: Env, http: bool, port: int) -> None:
     """Run the bot: post prompts and nudges on schedule and record the answers."""
     env.config()
     env.settings.require("SLACK_BOT_TOKEN")
-    raise SettingsError(["the Slack connection is not built yet in this version"])
+    raise click.ClickException("connecting to Slack arrives in the next release; "
+                               "the configuration and settings are valid")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,62 @@
+"""Small fixtures: a database under tmp_path, a fixed clock, config files written on demand."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import cli
+from bot.clock import FixedClock
+from bot.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+
+MINIMAL = """\
+timezone: Europe/London
+admins: [U0123ADMIN]
+channels:
+  - channel: C0123TEAM
+    prompt: "0 9 * * MON"
+    nudges: "0 14 * * TUE,THU"
+"""
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    s = Store.open(tmp_path / "leadbot.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write a config file (dedented) into tmp_path and return its path."""
+
+    def write(text: str, name: str = "leadbot.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path, clock: FixedClock):
+    """Invoke the CLI in-process with a clean environment, a tmp database and the fixed clock."""
+
+    def run(*args: str, environ: dict | None = None):
+        env = {"LEADBOT_DB": str(tmp_path / "cli.db"), **(environ or {})}
+        runner = CliRunner()
+        return runner.invoke(cli, list(args), obj={"environ": env, "clock": clock},
+                             catch_exceptions=False)
+
+    return run

@@ -1,0 +1,152 @@
+"""The command line: every command works, errors are one clear line, docs are complete."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import cli
+from tests.conftest import MINIMAL, REPO
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_check_config_ok(run_cli):
+    result = run_cli("check-config", str(REPO / "config" / "leadbot.yaml"))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "OK: 2 channel(s)" in lines[0]
+    assert lines[1].strip().startswith("C0123TEAM (America/Chicago): prompt \"0 9 * * MON\" "
+                                       "next Mon 30 Nov 09:00 CST")
+    assert lines[2].strip().startswith("#platform-team (Europe/London)")
+
+
+def test_check_config_errors_exit_2(run_cli, write_config):
+    path = write_config("timezone: Europe/Londn\nchannels: []\n")
+    result = run_cli("check-config", str(path))
+    assert result.exit_code == 2
+    assert f"error: {path}:1: timezone: unknown timezone" in result.output
+    assert f"error: {path}:2: channels: must not be empty" in result.output
+    assert "2 problems found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_config_from_environment(run_cli, write_config):
+    path = write_config(MINIMAL)
+    result = run_cli("check-config", environ={"LEADBOT_CONFIG": str(path)})
+    assert result.exit_code == 0 and "1 channel(s)" in result.output
+
+
+def test_preview(run_cli, write_config):
+    path = write_config(MINIMAL)
+    result = run_cli("--config", str(path), "preview", "--days", "7")
+    assert result.exit_code == 0, result.output
+    assert "C0123TEAM (Europe/London)" in result.output
+    assert "Mon 30 Nov 2026 09:00 GMT  prompt" in result.output
+    assert "Thu 26 Nov 2026 14:00 GMT  nudge [" in result.output
+
+
+@pytest.mark.parametrize(("args", "fragment"), [
+    (["preview", "--days", "0"], "Invalid value for '--days'"),
+    (["preview", "--channel", "C999"], "'C999' is not in"),
+    (["export", "--since", "last tuesday"], "'last tuesday' is not a date"),
+    (["export", "--format", "xml"], "Invalid value for '--format'"),
+    (["export", "--format", "csv"], "give --output FOLDER, or --kind KIND"),
+    (["export", "--kind", "secrets"], "Invalid value for '--kind'"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+])
+def test_usage_errors_are_clear(run_cli, write_config, args, fragment):
+    path = write_config(MINIMAL)
+    result = run_cli("--config", str(path), *args)
+    assert result.exit_code == 2
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_export_and_stats(run_cli, tmp_path, clock):
+    from bot.store import Store
+
+    store = Store.open(tmp_path / "cli.db")
+    post = store.claim_post("C1", "prompt", clock.now(), clock.now())
+    store.mark_posted(post, ts="1.1", text="hello", at=clock.now())
+    store.record_choice(post, "U1", "follow", clock.now())
+    store.close()
+    result = run_cli("export", "--format", "json")
+    assert result.exit_code == 0
+    kinds = [json.loads(line)["kind"] for line in result.output.splitlines()]
+    assert kinds == ["post", "choice"]
+    result = run_cli("export", "--format", "csv", "--kind", "choice")
+    assert result.output.splitlines()[0] == "kind,channel,user,text,choice,ts,at"
+    result = run_cli("export", "--format", "csv", "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "choices.csv", "posts.csv", "reflections.csv", "replies.csv"]
+    result = run_cli("stats")
+    assert result.output.splitlines()[1].split() == ["C1", "1", "0", "0", "1", "0", "0", "0",
+                                                     "0", "1"]
+
+
+def test_stats_empty(run_cli):
+    assert run_cli("stats").output.strip() == "Nothing recorded yet."
+
+
+def test_migrate(run_cli):
+    result = run_cli("migrate")
+    assert result.exit_code == 0 and "m001_initial" in result.output
+
+
+def test_run_without_token_names_it(run_cli, write_config):
+    path = write_config(MINIMAL)
+    result = run_cli("--config", str(path), "run")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[0].startswith("error: SLACK_BOT_TOKEN is not set")
+
+
+def test_run_refuses_invalid_config(run_cli, write_config):
+    path = write_config("timezone: UTC\nchannels: []\n")
+    result = run_cli("--config", str(path), "run", environ={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.exit_code == 2 and "channels: must not be empty" in result.output
+
+
+def test_newer_database_is_one_line(run_cli, tmp_path):
+    import sqlite3
+
+    from bot.store import Store
+
+    Store.open(tmp_path / "cli.db").close()
+    conn = sqlite3.connect(tmp_path / "cli.db")
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                 "VALUES ('leadbot', 'm999_future', 'x')")
+    conn.commit()
+    conn.close()
+    result = run_cli("stats")
+    assert result.exit_code == 1
+    assert result.output.startswith("error: database") and "newer leadbot" in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(run_cli, command):
+    result = run_cli(command, "--help")
+    assert result.exit_code == 0
+    assert "Usage: " in result.output and len(result.output.splitlines()) > 3
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme(command):
+    readme = (REPO / "README.md").read_text()
+    assert re.search(rf"leadbot {re.escape(command)}\b", readme), f"README lacks {command}"
+
+
+def test_readme_starts_with_the_two_commands():
+    head = "\n".join((REPO / "README.md").read_text().splitlines()[:12])
+    assert "make run" in head and "make test" in head
+
+
+def test_python_dash_m_bot():
+    result = subprocess.run([sys.executable, "-m", "bot", "--version"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and result.stdout.startswith("leadbot, version")

@@ -1,0 +1,169 @@
+"""The admin's configuration: every validation error names file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.yamlfile import FileProblems
+from tests.conftest import MINIMAL, REPO
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(FileProblems) as info:
+        load_config(path)
+    return [str(p) for p in info.value.problems]
+
+
+def test_shipped_example_is_valid():
+    config = load_config(REPO / "config" / "leadbot.yaml")
+    assert [c.channel for c in config.channels] == ["C0123TEAM", "#platform-team"]
+    team = config.channels[0]
+    assert team.tz.key == "America/Chicago"
+    assert team.behaviors == ("respect-for-people", "go-to-gemba")
+    assert config.channels[1].tz.key == "Europe/London"  # inherits the default
+    assert team.schedules() == {"prompt": "0 9 * * MON", "nudge": "0 14 * * TUE,THU",
+                                "digest": "0 16 * * FRI"}
+
+
+def test_minimal_config(write_config):
+    config = load_config(write_config(MINIMAL))
+    assert config.admins == ("U0123ADMIN",)
+    assert config.library_path == REPO / "config" / "prompts.yaml"
+
+
+BAD = [
+    # (yaml, line, field, message fragment)
+    ("timezone: Europe/Londn\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     1, "timezone", "unknown timezone 'Europe/Londn'; did you mean 'Europe/London'?"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    promt: '0 9 * * 1'\n",
+     4, "channels[0].promt", "unknown key 'promt'; did you mean 'prompt'?"),
+    ("timezone: UTC\ntimzone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     2, "timzone", "unknown key 'timzone'; did you mean 'timezone'?"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * *'\n",
+     4, "channels[0].prompt", "has 4 fields; expected 5"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 25 * * MON'\n",
+     4, "channels[0].prompt", "bad hour (0-23)"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 8'\n",
+     4, "channels[0].prompt", "'8' is not a day of week"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 1 * MON'\n",
+     4, "channels[0].prompt", "restricts both day of month and day of week"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
+     "    timezone: Mars/Olympus\n", 5, "channels[0].timezone", "unknown timezone 'Mars/Olympus'"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
+     "    behaviors: [respect-for-peple]\n",
+     5, "channels[0].behaviors", "unknown behaviour 'respect-for-peple'; did you mean "
+                                 "'respect-for-people'?"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
+     "  - channel: C0123TEAM\n    prompt: '0 9 * * 2'\n",
+     5, "channels[1].channel", "'C0123TEAM' is already configured at channels[0]"),
+    ("timezone: UTC\nchannels: []\n", 2, "channels", "must not be empty"),
+    ("timezone: UTC\n", 1, "channels", "required, but missing"),
+    ("channels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     1, "timezone", "required, but missing"),
+    ("timezone: UTC\nadmins: U0123ADMIN\nchannels:\n  - channel: C0123TEAM\n"
+     "    prompt: '0 9 * * 1'\n", 2, "admins", "expected a list, got 'U0123ADMIN'"),
+    ("timezone: UTC\nadmins: [bob]\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     2, "admins", "'bob' is not a Slack user ID"),
+    ("timezone: 3\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     1, "timezone", "expected text, got the number 3"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: 900\n",
+     4, "channels[0].prompt", "expected text, got the number 900"),
+    ("timezone: UTC\nchannels:\n  - channel: general\n    prompt: '0 9 * * 1'\n",
+     3, "channels[0].channel", "neither a channel ID"),
+    ("timezone: UTC\nchannels:\n  - channel: '#General Chat'\n    prompt: '0 9 * * 1'\n",
+     3, "channels[0].channel", "is not a Slack channel name"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n", 3, "channels[0]",
+     "give at least one schedule"),
+    ("timezone: UTC\nchannels:\n  - C0123TEAM\n", 3, "channels[0]",
+     "expected a mapping of keys to values, got 'C0123TEAM'"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
+     "    behaviors: []\n", 5, "channels[0].behaviors", "must not be empty"),
+    ("timezone: UTC\ntimezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     2, "timezone", "this key appears twice"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "field", "fragment"), BAD,
+                         ids=[f"{b[2]}-{i}" for i, b in enumerate(BAD)])
+def test_each_error_names_file_line_and_field(write_config, text, line, field, fragment):
+    path = write_config(text)
+    found = problems_of(path)
+    expected_prefix = f"{path}:{line}: {field}: "
+    matching = [p for p in found if p.startswith(expected_prefix)]
+    assert matching, f"no problem starts with {expected_prefix!r}: {found}"
+    assert any(fragment in p for p in matching), found
+
+
+def test_all_errors_are_reported_at_once(write_config):
+    path = write_config("""\
+        timezone: Europe/Londn
+        admins: U1
+        channels:
+          - channel: C0123TEAM
+            promt: "0 9 * * MON"
+          - channel: C0123TEAM
+            prompt: "0 25 * * MON"
+    """)
+    found = problems_of(path)
+    assert [p.split(": ")[1] for p in found] == [
+        "timezone", "admins", "channels[0].promt", "channels[1].channel", "channels[1].prompt"]
+    # sorted by line
+    lines = [int(p.split(":")[1]) for p in found]
+    assert lines == sorted(lines)
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ("", "the configuration is empty"),
+    ("- a\n- b\n", "expected a mapping of keys at the top of the configuration, got a list"),
+    ("timezone: [unclosed\n", "invalid YAML"),
+    ("timezone: UTC\n  bad indent: x\n", "invalid YAML"),
+])
+def test_unusable_files(write_config, text, fragment):
+    found = problems_of(write_config(text))
+    assert len(found) == 1 and fragment in found[0]
+
+
+def test_yaml_syntax_error_has_line(write_config):
+    path = write_config("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9\n")
+    (problem,) = problems_of(path)
+    assert problem.startswith(f"{path}:") and "invalid YAML" in problem
+
+
+def test_missing_file(tmp_path):
+    (problem,) = problems_of(tmp_path / "nope.yaml")
+    assert problem == f"{tmp_path / 'nope.yaml'}: file not found"
+
+
+def test_library_key_points_to_own_file(write_config, tmp_path):
+    (tmp_path / "mine.yaml").write_text((REPO / "config" / "prompts.yaml").read_text())
+    path = write_config(MINIMAL + "library: mine.yaml\n")
+    assert load_config(path).library_path == tmp_path / "mine.yaml"
+
+
+def test_broken_library_reported_with_config(write_config, tmp_path):
+    (tmp_path / "mine.yaml").write_text("version: 1\nrefrain: {}\n")
+    path = write_config(MINIMAL + "library: mine.yaml\n")
+    found = problems_of(path)
+    assert found[0].startswith(f"{path}:7: library: the prompt library")
+    assert any(p.startswith(f"{tmp_path / 'mine.yaml'}:2: refrain.text: required") for p in found)
+
+
+def test_prompts_yaml_beside_config_is_the_default(write_config, tmp_path):
+    (tmp_path / "prompts.yaml").write_text((REPO / "config" / "prompts.yaml").read_text())
+    assert load_config(write_config(MINIMAL)).library_path == tmp_path / "prompts.yaml"
+
+
+def test_hash_names_and_ids_both_accepted(write_config):
+    config = load_config(write_config("""\
+        timezone: Asia/Tokyo
+        channels:
+          - channel: "#team-a"
+            nudges: "0 10 * * 1-5"
+          - channel: G012PRIVATE
+            digest: "0 16 * * FRI"
+    """))
+    assert config.channel("#team-a").nudges == "0 10 * * 1-5"
+    assert config.channel("G012PRIVATE").prompt is None

@@ -1,0 +1,82 @@
+"""leadbot export: JSON lines and CSV, round trip, filters, deleted text never exported."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+
+from bot.services.export import COLUMNS, write_csv, write_json
+from bot.store import EXPORT_KINDS
+
+AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def seed(store):
+    post = store.claim_post("C1", "prompt", AT, AT)
+    store.mark_posted(post, ts="1763888400.000100", text="When you see…", at=AT)
+    store.record_choice(post, "U1", "take", AT + timedelta(minutes=5))
+    store.record_choice(post, "U2", "pass", AT + timedelta(days=2))
+    store.record_reply(channel="C1", thread_ts="1763888400.000100", ts="1763888500.000200",
+                       user="U1", text='I\'ll ask "why" five times, then, commas', at=AT
+                       + timedelta(minutes=6), post_id=post)
+    store.record_reflection(user="U2", channel="C1", text="Went to the gemba.\nLearned a lot.",
+                            choice="take", behavior="go-to-gemba", shared=True,
+                            at=AT + timedelta(days=3))
+    return post
+
+
+def test_json_lines_have_the_documented_fields(store):
+    seed(store)
+    out = io.StringIO()
+    assert write_json(store, EXPORT_KINDS, None, out) == 5
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [r["kind"] for r in rows] == ["post", "reply", "choice", "choice", "reflection"]
+    choice = rows[2]
+    assert choice == {"kind": "choice", "channel": "C1", "user": "U1", "choice": "take",
+                      "ts": "1763888400.000100", "at": "2026-11-23T09:05:00Z"}
+    assert rows[1]["text"].startswith("I'll ask")
+    for row in rows:
+        assert row["at"].endswith("Z")
+        datetime.fromisoformat(row["at"].replace("Z", "+00:00"))
+
+
+def test_json_round_trip_equals_the_store(store):
+    seed(store)
+    out = io.StringIO()
+    write_json(store, EXPORT_KINDS, None, out)
+    parsed = [json.loads(line) for line in out.getvalue().splitlines()]
+    expected = [{k: v for k, v in row.items() if v is not None}
+                for kind in EXPORT_KINDS for row in store.export_rows(kind)]
+    assert parsed == expected
+
+
+def test_csv_round_trip_per_kind(store):
+    seed(store)
+    for kind in EXPORT_KINDS:
+        out = io.StringIO()
+        count = write_csv(store, kind, None, out)
+        rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+        assert len(rows) == count
+        assert list(rows[0]) == COLUMNS[kind]
+        for got, want in zip(rows, store.export_rows(kind), strict=True):
+            for key in COLUMNS[kind]:
+                value = want.get(key)
+                assert got[key] == ("" if value is None else str(value)), (kind, key)
+
+
+def test_since_filters(store):
+    seed(store)
+    out = io.StringIO()
+    write_json(store, EXPORT_KINDS, AT + timedelta(days=1), out)
+    assert [json.loads(x)["kind"] for x in out.getvalue().splitlines()] == ["choice",
+                                                                           "reflection"]
+
+
+def test_deleted_reply_text_is_never_exported(store):
+    seed(store)
+    store.db.execute("UPDATE replies SET text = NULL, deleted_at = ?", ["2026-11-24T00:00:00Z"])
+    out = io.StringIO()
+    write_json(store, ("reply",), None, out)
+    assert out.getvalue() == ""

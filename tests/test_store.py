@@ -1,0 +1,98 @@
+"""The store: migrations, claims, answers, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.store import Store, StoreError
+
+AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def test_migrations_recorded_and_applying_twice_is_a_noop(tmp_path):
+    path = tmp_path / "db" / "leadbot.db"  # folders are created
+    store = Store.open(path)
+    assert store.applied_migrations() == ["m001_initial"]
+    assert store.migrate() == []
+    store.close()
+    store = Store.open(path)
+    assert store.migrate() == []
+    assert store.applied_migrations() == ["m001_initial"]
+    tables = set(store.db.table_names())
+    assert {"posts", "choices", "replies", "reflections", "rotation"} <= tables
+
+
+def test_pragmas(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 1000
+
+
+def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "leadbot.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                 "VALUES ('leadbot', 'm999_from_the_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert "newer leadbot" in str(info.value) and "m999_from_the_future" in str(info.value)
+
+
+def test_garbage_file_is_refused_clearly(tmp_path):
+    path = tmp_path / "leadbot.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError) as info:
+        Store.open(path)
+    assert "is not a leadbot database" in str(info.value)
+
+
+def test_claims_are_unique_per_channel_kind_occurrence(tmp_path):
+    path = tmp_path / "leadbot.db"
+    first, second = Store.open(path), Store.open(path)  # two processes on one file
+    assert first.claim_post("C1", "prompt", AT, AT) is not None
+    assert second.claim_post("C1", "prompt", AT, AT) is None
+    assert second.claim_post("C1", "nudge", AT, AT) is not None
+    assert first.claim_post("C2", "prompt", AT, AT) is not None
+    assert first.claim_post("C1", "prompt", AT + timedelta(days=7), AT) is not None
+    assert len(first.posts()) == 4
+
+
+def test_choice_latest_wins_history_kept(store):
+    post = store.claim_post("C1", "prompt", AT, AT)
+    store.mark_posted(post, ts="1700000000.000100", text="t", at=AT)
+    assert store.record_choice(post, "U1", "follow", AT)
+    assert not store.record_choice(post, "U1", "follow", AT + timedelta(minutes=1))
+    assert store.record_choice(post, "U1", "take", AT + timedelta(minutes=2))
+    rows = store.export_rows("choice")
+    assert [r["choice"] for r in rows] == ["follow", "take"]
+    (stat,) = store.stats()
+    assert (stat["follow"], stat["take"], stat["people"]) == (0, 1, 1)
+
+
+def test_choice_rejects_unknown_values(store):
+    post = store.claim_post("C1", "prompt", AT, AT)
+    with pytest.raises(ValueError):
+        store.record_choice(post, "U1", "maybe", AT)
+    with pytest.raises(ValueError):
+        store.record_choice(9999, "U1", "take", AT)
+
+
+def test_reply_recorded_once(store):
+    args = dict(channel="C1", thread_ts="1.1", ts="1.2", user="U1", text="hi", at=AT)
+    assert store.record_reply(**args)
+    assert not store.record_reply(**args)
+    assert len(store.export_rows("reply")) == 1
+
+
+def test_times_stored_in_utc(store):
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    store.record_reflection(user="U1", text="x", at=local)
+    assert store.export_rows("reflection")[0]["at"] == "2026-11-23T09:00:00Z"
