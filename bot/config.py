@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated
@@ -110,6 +111,8 @@ class ConfigFile(_Strict):
     timezone: str
     admins: list[str] = []
     library: str | None = None
+    missed_run_grace: Annotated[int, Field(ge=0, le=1440)] = 60
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 8
     channels: Annotated[list[ChannelConfig], Field(min_length=1)]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
@@ -151,6 +154,8 @@ class Config:
     library_path: Path
     library: Library
     channels: tuple[Channel, ...]
+    missed_run_grace: timedelta = timedelta(hours=1)
+    concurrency: int = 8
 
     def channel(self, ref: str) -> Channel | None:
         """The channel configured as ``ref`` (an ID or #name)."""
@@ -197,7 +202,9 @@ def load_config(path: Path) -> Config:
         )
         for c in parsed.channels
     )
-    return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels)
+    return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels,
+                  missed_run_grace=timedelta(minutes=parsed.missed_run_grace),
+                  concurrency=parsed.concurrency)
 
 
 def _duplicates(loaded, channels: object) -> list[Problem]:

@@ -11,8 +11,8 @@ from datetime import datetime, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 _FIELD_LABELS = {
+    "second": "second (0-59)",
     "minute": "minute (0-59)",
     "hour": "hour (0-23)",
     "day": "day of month (1-31)",
@@ -72,15 +72,20 @@ def _expand_day_of_week(field: str) -> str:
 
 
 def parse_cron(expr: str, timezone: tzinfo) -> CronTrigger:
-    """Build a trigger for ``expr`` (5 fields) in ``timezone``; raise CronError naming the field."""
+    """A trigger for ``expr`` (5 fields, or 6 with seconds first) in ``timezone``.
+
+    Raises CronError naming the field that is wrong.
+    """
     if not isinstance(expr, str):
         raise CronError("expected a cron expression in quotes, e.g. \"0 9 * * MON\"")
     values = expr.split()
-    if len(values) != 5:
+    if len(values) not in (5, 6):
         raise CronError(
             f"'{expr}' has {len(values)} field{'s' if len(values) != 1 else ''}; expected 5: "
-            "minute hour day-of-month month day-of-week, e.g. \"0 9 * * MON\""
+            "minute hour day-of-month month day-of-week, e.g. \"0 9 * * MON\" (or 6, with "
+            "seconds first)"
         )
+    second = values.pop(0) if len(values) == 6 else "0"
     minute, hour, day, month, dow = values
     if day != "*" and dow != "*":
         raise CronError(
@@ -91,8 +96,9 @@ def parse_cron(expr: str, timezone: tzinfo) -> CronTrigger:
         dow_names = _expand_day_of_week(dow)
     except CronError as exc:
         raise CronError(f"'{expr}': {exc}") from None
-    kwargs = dict(minute=minute, hour=hour, day=day, month=month, day_of_week=dow_names)
-    for name in ("minute", "hour", "day", "month"):
+    kwargs = dict(second=second, minute=minute, hour=hour, day=day, month=month,
+                  day_of_week=dow_names)
+    for name in ("second", "minute", "hour", "day", "month"):
         try:
             CronTrigger(**{name: kwargs[name]}, timezone=timezone)
         except ValueError as exc:

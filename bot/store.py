@@ -97,6 +97,27 @@ def m001_initial(db: Database) -> None:
         )""")
 
 
+@migrations()
+def m002_schedule_state(db: Database) -> None:
+    """When each channel's schedule was first seen, and how #names resolved to channel IDs."""
+    db.execute("""
+        CREATE TABLE schedule_state (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            since TEXT NOT NULL,
+            PRIMARY KEY (channel, kind)
+        )""")
+    db.execute("""
+        CREATE TABLE channel_refs (
+            ref TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            name TEXT,
+            resolved_at TEXT NOT NULL
+        )""")
+    # Posts made by `leadbot post-now` are not schedule occurrences: catch-up ignores them.
+    db.execute("ALTER TABLE posts ADD COLUMN manual INTEGER NOT NULL DEFAULT 0")
+
+
 def _locked(method):
     @wraps(method)
     def inner(self: Store, *args, **kwargs):
@@ -182,12 +203,12 @@ class Store:
 
     @_locked
     def claim_post(self, channel: str, kind: str, occurrence: datetime, at: datetime,
-                   status: str = "claimed") -> int | None:
+                   manual: bool = False) -> int | None:
         """Claim (channel, kind, occurrence); return the new post id, or None if already taken."""
         cursor = self.db.execute(
-            "INSERT OR IGNORE INTO posts (channel, kind, occurrence, status, claimed_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [channel, kind, to_iso(occurrence), status, to_iso(at)],
+            "INSERT OR IGNORE INTO posts (channel, kind, occurrence, status, claimed_at, manual) "
+            "VALUES (?, ?, ?, 'claimed', ?, ?)",
+            [channel, kind, to_iso(occurrence), to_iso(at), int(manual)],
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
@@ -200,6 +221,87 @@ class Store:
             "error = NULL, attempts = attempts + 1 WHERE id = ?",
             [ts, text, nudge_id, to_iso(at), post_id],
         )
+
+    @_locked
+    def record_skipped(self, channel: str, kind: str, occurrence: datetime, reason: str,
+                       at: datetime) -> bool:
+        """Record an occurrence that will not be posted (missed, skipped day); False if known."""
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO posts (channel, kind, occurrence, status, error, claimed_at) "
+            "VALUES (?, ?, ?, 'skipped', ?, ?)",
+            [channel, kind, to_iso(occurrence), reason, to_iso(at)],
+        )
+        return cursor.rowcount == 1
+
+    @_locked
+    def note_attempt(self, post_id: int, error: str, at: datetime) -> None:
+        """Record a failed attempt that will be retried; refreshing claimed_at keeps the claim
+        from looking abandoned to another process."""
+        self.db.execute(
+            "UPDATE posts SET error = ?, attempts = attempts + 1, claimed_at = ? WHERE id = ?",
+            [error, to_iso(at), post_id])
+
+    @_locked
+    def release_claim(self, post_id: int) -> None:
+        """Give a claim back (stopping before Slack accepted the post) so a restart can post it."""
+        self.db.execute("DELETE FROM posts WHERE id = ? AND status = 'claimed'", [post_id])
+
+    @_locked
+    def stale_claims(self, claimed_before: datetime, occurrence_after: datetime) -> list[dict]:
+        """Claims left by a process that died mid-post, recent enough to be worth posting."""
+        return _all(self.db.execute(
+            "SELECT * FROM posts WHERE status = 'claimed' AND claimed_at < ? "
+            "AND occurrence >= ? ORDER BY occurrence",
+            [to_iso(claimed_before), to_iso(occurrence_after)]))
+
+    @_locked
+    def fail_abandoned_claims(self, claimed_before: datetime, occurrence_before: datetime,
+                              reason: str) -> int:
+        """Mark claims left by a dead process, too old to post now, as failed; return how many."""
+        cursor = self.db.execute(
+            "UPDATE posts SET status = 'failed', error = ? WHERE status = 'claimed' "
+            "AND claimed_at < ? AND occurrence < ?",
+            [reason, to_iso(claimed_before), to_iso(occurrence_before)])
+        return cursor.rowcount
+
+    @_locked
+    def take_over_claim(self, post_id: int, old_claimed_at: str, at: datetime) -> bool:
+        """Take a stale claim over; only one process can win it."""
+        cursor = self.db.execute(
+            "UPDATE posts SET claimed_at = ? WHERE id = ? AND status = 'claimed' "
+            "AND claimed_at = ?", [to_iso(at), post_id, old_claimed_at])
+        return cursor.rowcount == 1
+
+    @_locked
+    def last_occurrence(self, channel: str, kind: str) -> str | None:
+        """The latest occurrence recorded for (channel, kind), as stored (ISO UTC)."""
+        return self.db.execute(
+            "SELECT max(occurrence) FROM posts WHERE channel = ? AND kind = ? AND manual = 0",
+            [channel, kind]).fetchone()[0]
+
+    @_locked
+    def schedule_since(self, channel: str, kind: str, now: datetime) -> str:
+        """When (channel, kind) was first scheduled; records ``now`` the first time."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO schedule_state (channel, kind, since) VALUES (?, ?, ?)",
+            [channel, kind, to_iso(now)])
+        return self.db.execute(
+            "SELECT since FROM schedule_state WHERE channel = ? AND kind = ?",
+            [channel, kind]).fetchone()[0]
+
+    @_locked
+    def save_channel_ref(self, ref: str, channel: str, name: str | None, at: datetime) -> None:
+        """Remember that the config's ``ref`` (an ID or #name) is Slack channel ``channel``."""
+        self.db.execute(
+            "INSERT INTO channel_refs (ref, channel, name, resolved_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (ref) DO UPDATE SET channel = excluded.channel, name = excluded.name, "
+            "resolved_at = excluded.resolved_at", [ref, channel, name, to_iso(at)])
+
+    @_locked
+    def channel_for_ref(self, ref: str) -> str | None:
+        """The channel ID a ``ref`` last resolved to (IDs resolve to themselves)."""
+        row = self.db.execute("SELECT channel FROM channel_refs WHERE ref = ?", [ref]).fetchone()
+        return row[0] if row else (None if ref.startswith("#") else ref)
 
     @_locked
     def mark_failed(self, post_id: int, error: str) -> None:

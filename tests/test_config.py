@@ -81,6 +81,10 @@ BAD = [
      "expected a mapping of keys to values, got 'C0123TEAM'"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
      "    behaviors: []\n", 5, "channels[0].behaviors", "must not be empty"),
+    ("timezone: UTC\nconcurrency: 0\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
+     2, "concurrency", "greater than or equal to 1"),
+    ("timezone: UTC\nmissed_run_grace: '1h'\nchannels:\n  - channel: C0123TEAM\n"
+     "    prompt: '0 9 * * 1'\n", 2, "missed_run_grace", "expected a whole number, got '1h'"),
     ("timezone: UTC\ntimezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
      2, "timezone", "this key appears twice"),
 ]

@@ -40,7 +40,8 @@ def test_local_time_is_kept_across_dst():
 
 @pytest.mark.parametrize(("expr", "fragment"), [
     ("0 9 * *", "has 4 fields"),
-    ("0 9 * * * *", "has 6 fields"),
+    ("0 0 9 * * * *", "has 7 fields"),
+    ("61 0 9 * * *", "bad second"),
     ("60 9 * * *", "bad minute"),
     ("0 24 * * *", "bad hour"),
     ("0 9 32 * *", "bad day of month"),
@@ -61,3 +62,11 @@ def test_naive_datetimes_refused():
     trigger = parse_cron("0 9 * * *", LONDON)
     with pytest.raises(ValueError):
         occurrences(trigger, datetime(2026, 1, 1), datetime(2026, 1, 2, tzinfo=UTC))  # noqa: DTZ001
+
+
+def test_six_fields_put_seconds_first():
+    trigger = parse_cron("*/20 0 9 * * MON", LONDON)
+    times = occurrences(trigger, datetime(2026, 11, 23, tzinfo=UTC),
+                        datetime(2026, 11, 24, tzinfo=UTC))
+    assert [t.strftime("%a %H:%M:%S") for t in times] == [
+        "Mon 09:00:00", "Mon 09:00:20", "Mon 09:00:40"]
