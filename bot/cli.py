@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+import threading
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -220,16 +222,78 @@ def migrate(env: Env) -> None:
 
 
 @cli.command()
-@click.option("--http", is_flag=True, help="Serve Slack's HTTP endpoint instead of Socket Mode.")
+@click.option("--http", is_flag=True,
+              help="Serve Slack's HTTP endpoint (/slack/events) instead of Socket Mode.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address for --http.")
 @click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True,
-              help="Port for --http.")
+              help="Port for --http (0 picks a free one).")
 @pass_env
-def run(env: Env, http: bool, port: int) -> None:
-    """Run the bot: post prompts and nudges on schedule and record the answers."""
-    env.config()
-    env.settings.require("SLACK_BOT_TOKEN")
-    raise click.ClickException("connecting to Slack arrives in the next release; "
-                               "the configuration and settings are valid")
+def run(env: Env, http: bool, host: str, port: int) -> None:
+    """Run the bot: post prompts and nudges on schedule and record the answers.
+
+    Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; --http needs SLACK_BOT_TOKEN and
+    SLACK_SIGNING_SECRET and also serves GET /healthz. Ctrl-C or SIGTERM stops cleanly.
+    """
+    from bot import runtime
+
+    config = env.config()
+    env.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
+    _setup_logging()
+    stop = threading.Event()
+    runtime.install_signal_handlers(stop)
+    try:
+        bot = runtime.start(env.settings, config, env.clock, http=http, stop=stop)
+    except runtime.StartupError as exc:
+        raise _Exit(str(exc), exc.exit_code) from None
+    try:
+        if http:
+            runtime.run_http(bot, host, port, lambda h, p: runtime.log.info(
+                "listening on http://%s:%d (/slack/events, /healthz)", h, p))
+        else:
+            runtime.run_socket_mode(bot)
+    finally:
+        runtime.shutdown(bot)
+
+
+@cli.command("post-now")
+@click.argument("channel")
+@click.option("--kind", type=click.Choice(["prompt", "nudge"]), default="prompt",
+              show_default=True, help="What to post.")
+@pass_env
+def post_now(env: Env, channel: str, kind: str) -> None:
+    """Post a prompt or nudge to CHANNEL (as written in the config) right away.
+
+    It goes through the same path as scheduled posts and is recorded like them.
+    """
+    from bot import runtime
+
+    config = env.config()
+    _setup_logging()
+    try:
+        result = runtime.post_now(env.settings, config, env.clock, channel, kind)
+    except runtime.StartupError as exc:
+        raise _Exit(str(exc), exc.exit_code) from None
+    if result.status != "posted":
+        raise _Exit(f"not posted to {channel}: {result.error or result.status}", 1)
+    click.echo(f"posted {kind} to {channel} (ts {result.ts})")
+
+
+class _Exit(click.ClickException):
+    """A one-line error with our own exit code."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.exit_code = code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _setup_logging() -> None:
+    level = os.environ.get("LEADBOT_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=getattr(logging, level, logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> None:

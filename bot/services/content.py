@@ -17,6 +17,7 @@ class PromptContent:
     refrain: str
     attribution: str
     context: str
+    invitation: str = REPLY_INVITATION
 
     def fallback_text(self) -> str:
         """Plain text for notifications and clients without Block Kit."""
@@ -31,6 +32,7 @@ class NudgeContent:
     behavior: str
     theme: str
     text: str
+    invitation: str = NUDGE_INVITATION
 
     def fallback_text(self) -> str:
         """Plain text for notifications and clients without Block Kit."""

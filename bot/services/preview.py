@@ -41,14 +41,15 @@ def _channel_plan(config: Config, store: Store, channel: Channel, now: datetime,
         kind: occurrences(parse_cron(cron, channel.tz), now, end)
         for kind, cron in channel.schedules().items()
     }
-    prompt_index = store.count_posts(channel.channel, "prompt")
+    key = store.channel_for_ref(channel.channel) or channel.channel  # #names: last resolved ID
+    prompt_index = store.count_posts(key, "prompt")
     for at in times.get("prompt", []):
         content = prompt_content(config.library, prompt_index)
         prompt_index += 1
         out.append(PlannedPost(channel.channel, "prompt", at, content.fallback_text()))
-    cycle, used = store.rotation_state(channel.channel)
+    cycle, used = store.rotation_state(key)
     used = set(used)
-    order = rotation_order(config.library, channel.behaviors, channel.channel)
+    order = rotation_order(config.library, channel.behaviors, key)
     for at in times.get("nudge", []):
         pick = pick_next(order, cycle, used)
         if pick.cycle != cycle:

@@ -1,0 +1,202 @@
+"""Start and stop the bot: connect to Slack, resolve channels, schedule, serve, stop cleanly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.clock import Clock, to_iso
+from bot.config import Config
+from bot.schedule import Scheduler
+from bot.services.channels import resolve_channels
+from bot.services.posting import Poster, PostResult
+from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.context import Services
+from bot.store import Store
+
+log = logging.getLogger("leadbot")
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message says why and what to do."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
+    """A Web API client on SLACK_API_URL; posting uses one without built-in retries."""
+    handlers = [RateLimitErrorRetryHandler(max_retry_count=2),
+                ConnectionErrorRetryHandler(max_retry_count=2)] if retries else []
+    return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30,
+                     retry_handlers=handlers)
+
+
+def check_auth(client: WebClient, settings: Settings) -> dict:
+    """auth.test, with the failure turned into a clear StartupError."""
+    try:
+        return client.auth_test().data
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({error}): check the token, or "
+                           "reinstall the app", 2) from None
+    except OSError as exc:
+        raise StartupError(f"cannot reach Slack at {settings.api_url} ({exc})") from None
+
+
+@dataclass
+class Bot:
+    """A running bot: its store, scheduler and the Slack connection."""
+
+    settings: Settings
+    config: Config
+    clock: Clock
+    store: Store
+    scheduler: Scheduler
+    stop: threading.Event
+    app: Any
+    channel_ids: dict[str, str]
+
+    def health(self) -> tuple[int, dict]:
+        """HTTP status and JSON body for /healthz."""
+        try:
+            db_ok = self.store.ping()
+        except Exception:  # any database failure means unhealthy, whatever its type
+            db_ok = False
+        running = self.scheduler.running and not self.stop.is_set()
+        nxt = self.scheduler.next_run() if running else None
+        body = {"ok": db_ok and running, "database": "ok" if db_ok else "unreachable",
+                "scheduler": "running" if running else "stopped",
+                "next_run": to_iso(nxt) if nxt else None,
+                "channels": len(self.channel_ids)}
+        return (200 if body["ok"] else 503), body
+
+
+def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
+          stop: threading.Event | None = None) -> Bot:
+    """Connect, resolve channels and start the scheduler (not yet the event connection)."""
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
+    stop = stop or threading.Event()
+    client = web_client(settings)
+    identity = check_auth(client, settings)
+    log.info("connected to %s as %s (%s)", identity.get("team"), identity.get("user"),
+             settings.api_url)
+    store = Store.open(settings.db_path)
+    channel_ids = resolve_channels(client, config, store, clock)
+    if not channel_ids:
+        log.warning("no configured channel can be posted to yet; the bot keeps running so "
+                    "answers are still recorded")
+    services = Services(config=config, store=store, clock=clock)
+    app = create_app(client, settings.signing_secret if http else None, services)
+    poster = Poster(config, store, web_client(settings, retries=False), clock,
+                    resolve=lambda ch: channel_ids.get(ch.channel), stop=stop)
+    scheduler = Scheduler(config, store, poster, clock, channel_ids)
+    scheduler.start()
+    nxt = scheduler.next_run()
+    log.info("scheduled %d job(s) in %d channel(s); next run %s",
+             len(scheduler.scheduler.get_jobs()), len(channel_ids),
+             nxt.isoformat() if nxt else "none")
+    return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids)
+
+
+def shutdown(bot: Bot) -> None:
+    """Stop scheduling, let in-flight posts finish (or give their claims back), close the db."""
+    bot.stop.set()
+    bot.scheduler.shutdown()
+    bot.store.close()
+    log.info("stopped cleanly")
+
+
+def install_signal_handlers(stop: threading.Event) -> None:
+    """Ctrl-C and SIGTERM set ``stop``; the main thread then shuts down in order."""
+
+    def handler(signum, _frame):
+        log.info("received %s, stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run_socket_mode(bot: Bot) -> None:
+    """Serve events over Socket Mode until ``bot.stop`` is set."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(bot.app, bot.settings.app_token)
+    handler.connect()
+    log.info("Socket Mode connected")
+    try:
+        bot.stop.wait()
+    finally:
+        handler.close()
+
+
+def health_wsgi(bot: Bot, inner: Callable) -> Callable:
+    """Wrap the Bolt WSGI handler with GET /healthz."""
+
+    def app(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
+            status, body = bot.health()
+            payload = json.dumps(body).encode()
+            start_response(f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
+                           [("Content-Type", "application/json"),
+                            ("Content-Length", str(len(payload)))])
+            return [payload]
+        return inner(environ, start_response)
+
+    return app
+
+
+def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], None]) -> None:
+    """Serve /slack/events and /healthz with waitress until ``bot.stop`` is set."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from waitress import create_server
+
+    server = create_server(health_wsgi(bot, SlackRequestHandler(bot.app)), host=host, port=port,
+                           threads=8, ident="leadbot")
+    real_port = server.socket.getsockname()[1]
+    on_listen(host, real_port)
+    thread = threading.Thread(target=server.run, name="http", daemon=True)
+    thread.start()
+    try:
+        bot.stop.wait()
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def post_now(settings: Settings, config: Config, clock: Clock, ref: str, kind: str) -> PostResult:
+    """Post one message to ``ref`` right away, through the scheduler's path, recorded the same."""
+    settings.require("SLACK_BOT_TOKEN")
+    client = web_client(settings)
+    check_auth(client, settings)
+    channel = config.channel(ref)
+    if channel is None:
+        raise StartupError(f"'{ref}' is not in {config.path}; configured: "
+                           f"{', '.join(c.channel for c in config.channels)}", 2)
+    store = Store.open(settings.db_path)
+    try:
+        ids = resolve_channels(client, config, store, clock, only=ref)
+        if ref not in ids:
+            raise StartupError(f"cannot post to {ref}: see the warning above")
+        poster = Poster(config, store, web_client(settings, retries=False), clock,
+                        resolve=lambda ch: ids.get(ch.channel))
+        now = clock.now().replace(microsecond=0)
+        return poster.post(channel, kind, now, deadline=now + timedelta(minutes=2), manual=True)
+    finally:
+        store.close()

@@ -1,0 +1,248 @@
+"""Post one scheduled occurrence to Slack, exactly once, retrying only what can succeed later.
+
+The claim in SQLite comes first: whoever inserts (channel, kind, occurrence) posts it, so a
+restart, a coalesced run or a second process never posts it twice.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock, to_iso
+from bot.config import Channel, Config
+from bot.library import pick_next, rotation_order
+from bot.services.content import nudge_content, prompt_content
+from bot.slack.blocks import build_nudge_blocks, build_prompt_blocks
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                    "request_timeout", "team_added_to_org"}
+MAX_BACKOFF = 30.0
+MAX_RETRY_AFTER = 60.0  # a live claim is refreshed at least this often (see STALE_CLAIM)
+METADATA_EVENT = "leadbot_post"
+HISTORY_SCAN = 200  # messages searched for an interrupted post
+CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What happened to one occurrence."""
+
+    status: str  # posted | duplicate | failed | stopped
+    post_id: int | None = None
+    ts: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A refused or failed call, and whether trying again can help."""
+
+    error: str
+    transient: bool
+    retry_after: float | None = None
+
+
+def classify(exc: Exception) -> Failure:
+    """Sort an exception from the Slack client into transient or permanent."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        status = getattr(response, "status_code", 200)
+        error = (response.get("error") if hasattr(response, "get") else None) or f"http_{status}"
+        if status == 429:
+            headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+            raw = headers.get("retry-after")
+            raw = raw[0] if isinstance(raw, list) else raw
+            try:
+                retry_after = float(raw) if raw is not None else 1.0
+            except ValueError:
+                retry_after = 1.0
+            retry_after = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+            return Failure("ratelimited", True, retry_after)
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return Failure(error if error != f"http_{status}" else f"http_{status}", True)
+        return Failure(error, False)
+    if isinstance(exc, OSError | TimeoutError | http.client.HTTPException):
+        # URLError, ConnectionError, socket timeouts, a connection dropped mid-response
+        return Failure(f"connection_error: {exc}", True)
+    raise exc
+
+
+class ChannelPacer:
+    """Keeps at least CHANNEL_INTERVAL between two posts to the same channel."""
+
+    def __init__(self, interval: float = CHANNEL_INTERVAL):
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._next: dict[str, float] = {}
+
+    def reserve(self, channel: str) -> float:
+        """Seconds to wait before posting to ``channel`` (the slot is reserved)."""
+        with self._lock:
+            now = time.monotonic()
+            at = max(now, self._next.get(channel, 0.0))
+            self._next[channel] = at + self.interval
+            return at - now
+
+
+class Poster:
+    """Posts prompts and nudges through one path, for the scheduler and ``post-now`` alike."""
+
+    def __init__(self, config: Config, store: Store, client: Any, clock: Clock, *,
+                 resolve: Callable[[Channel], str | None], stop: threading.Event | None = None,
+                 pacer: ChannelPacer | None = None):
+        self.config = config
+        self.store = store
+        self.client = client
+        self.clock = clock
+        self.resolve = resolve
+        self.stop = stop or threading.Event()
+        self.pacer = pacer or ChannelPacer()
+        self._reported: set[tuple[str, str]] = set()
+        self._report_lock = threading.Lock()
+
+    def post(self, channel: Channel, kind: str, occurrence: datetime,
+             deadline: datetime | None = None, manual: bool = False) -> PostResult:
+        """Claim (channel, kind, occurrence) and post it; retry transient errors to ``deadline``."""
+        channel_id = self.resolve(channel)
+        if channel_id is None:
+            self._report_once(channel.channel, "channel_not_found",
+                              f"{channel.channel} could not be resolved; nothing posted")
+            return PostResult("failed", error="channel_not_found")
+        post_id = self.store.claim_post(channel_id, kind, occurrence, self.clock.now(), manual)
+        if post_id is None:
+            log.debug("%s %s %s already claimed", channel_id, kind, occurrence)
+            return PostResult("duplicate")
+        return self.deliver(channel, channel_id, kind, post_id, occurrence, deadline)
+
+    def deliver(self, channel: Channel, channel_id: str, kind: str, post_id: int,
+                occurrence: datetime, deadline: datetime | None = None) -> PostResult:
+        """Post a claim we hold; mark it posted, failed, or give it back if stopping."""
+        text, blocks, nudge_id, cycle = self._message(channel, channel_id, kind)
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {
+            "post_id": post_id, "kind": kind, "occurrence": to_iso(occurrence),
+            **({"nudge_id": nudge_id, "cycle": cycle} if nudge_id else {})}}
+        deadline = deadline or max(occurrence + self.config.missed_run_grace,
+                                   self.clock.now() + timedelta(minutes=5))
+        backoff = 1.0
+        while True:
+            wait = self.pacer.reserve(channel_id)
+            if wait and self.stop.wait(wait):
+                return self._stopped(post_id)
+            try:
+                response = self.client.chat_postMessage(channel=channel_id, text=text,
+                                                        blocks=blocks, unfurl_links=False,
+                                                        metadata=metadata)
+            except Exception as exc:  # classify() re-raises anything that is not Slack's
+                failure = classify(exc)
+            else:
+                ts = response["ts"]
+                self.store.mark_posted(post_id, ts=ts, text=text, at=self.clock.now(),
+                                       nudge_id=nudge_id)
+                if nudge_id is not None:
+                    self.store.record_rotation(channel_id, cycle, nudge_id, post_id,
+                                               self.clock.now())
+                log.info("posted %s to %s (%s)", kind, channel_id, ts)
+                return PostResult("posted", post_id, ts)
+            if not failure.transient:
+                self.store.mark_failed(post_id, failure.error)
+                self._report_once(channel_id, failure.error,
+                                  _advice(channel.channel, channel_id, failure.error))
+                return PostResult("failed", post_id, error=failure.error)
+            self.store.note_attempt(post_id, failure.error, self.clock.now())
+            delay = failure.retry_after if failure.retry_after is not None else backoff
+            backoff = min(backoff * 2, MAX_BACKOFF)
+            if self.clock.now() + timedelta(seconds=delay) > deadline:
+                self.store.mark_failed(post_id, f"gave up after retries: {failure.error}")
+                log.error("gave up posting %s to %s: %s", kind, channel_id, failure.error)
+                return PostResult("failed", post_id, error=failure.error)
+            log.warning("posting %s to %s failed (%s); retrying in %.1fs", kind, channel_id,
+                        failure.error, delay)
+            if self.stop.wait(delay):
+                return self._stopped(post_id)
+
+    def recover(self, channel: Channel, channel_id: str, post_id: int, kind: str,
+                occurrence: datetime) -> PostResult:
+        """Finish a claim a killed process left: if Slack has the message (found by the post id
+        in its metadata), record it; otherwise post it. Never risk a second copy."""
+        try:
+            found = self._find_in_history(channel_id, post_id)
+        except Exception as exc:  # classify() re-raises anything that is not Slack's
+            failure = classify(exc)
+            self.store.mark_failed(post_id, f"interrupted mid-post and Slack could not be "
+                                            f"checked ({failure.error}); not re-posted, to "
+                                            "avoid a duplicate")
+            log.error("%s %s was interrupted mid-post; cannot check Slack (%s), so it is not "
+                      "re-posted (add channels:history / groups:history)", channel_id, kind,
+                      failure.error)
+            return PostResult("failed", post_id, error=failure.error)
+        if found is None:
+            return self.deliver(channel, channel_id, kind, post_id, occurrence)
+        payload = found["metadata"]["event_payload"]
+        self.store.mark_posted(post_id, ts=found["ts"], text=found.get("text", ""),
+                               at=self.clock.now(), nudge_id=payload.get("nudge_id"))
+        if payload.get("nudge_id"):
+            self.store.record_rotation(channel_id, int(payload.get("cycle", 0)),
+                                       payload["nudge_id"], post_id, self.clock.now())
+        log.info("%s %s had reached Slack before the interruption (%s); recorded",
+                 channel_id, kind, found["ts"])
+        return PostResult("posted", post_id, found["ts"])
+
+    def _find_in_history(self, channel_id: str, post_id: int) -> dict | None:
+        response = self.client.conversations_history(channel=channel_id, limit=HISTORY_SCAN,
+                                                     include_all_metadata=True)
+        for message in response.get("messages", []):
+            meta = message.get("metadata") or {}
+            if (meta.get("event_type") == METADATA_EVENT
+                    and (meta.get("event_payload") or {}).get("post_id") == post_id):
+                return message
+        return None
+
+    def _stopped(self, post_id: int) -> PostResult:
+        self.store.release_claim(post_id)
+        return PostResult("stopped", post_id)
+
+    def _message(self, channel: Channel, channel_id: str, kind: str):
+        library = self.config.library
+        if kind == "prompt":
+            content = prompt_content(library, self.store.count_posts(channel_id, "prompt"))
+            return content.fallback_text(), build_prompt_blocks(content), None, None
+        if kind == "nudge":
+            cycle, used = self.store.rotation_state(channel_id)
+            pick = pick_next(rotation_order(library, channel.behaviors, channel_id), cycle, used)
+            content = nudge_content(library, pick.nudge)
+            return (content.fallback_text(), build_nudge_blocks(content), pick.nudge.id,
+                    pick.cycle)
+        raise ValueError(f"cannot post kind {kind!r} yet")
+
+    def _report_once(self, channel: str, error: str, message: str) -> None:
+        with self._report_lock:
+            if (channel, error) in self._reported:
+                return
+            self._reported.add((channel, error))
+        log.error(message)
+
+
+def _advice(ref: str, channel_id: str, error: str) -> str:
+    name = ref if ref == channel_id else f"{ref} ({channel_id})"
+    hints = {
+        "not_in_channel": "invite the bot: type /invite @leadbot in the channel",
+        "channel_not_found": "check the channel ID in the config, and that the bot can see it",
+        "is_archived": "the channel is archived: unarchive it or remove it from the config",
+        "invalid_auth": "SLACK_BOT_TOKEN is not valid for this workspace",
+        "account_inactive": "the bot's token was revoked: reinstall the app",
+        "missing_scope": "add the chat:write scope to the app and reinstall it",
+    }
+    return (f"cannot post to {name}: {error}. "
+            f"{hints.get(error, 'Slack refused the message')}; this will not be retried")

@@ -1,0 +1,41 @@
+"""create_app wires a Bolt App to our client and listeners; nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.slack.context import Services
+from bot.slack.listeners import choices
+from bot.slack.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+def create_app(client: WebClient, signing_secret: str | None, services: Services) -> App:
+    """A Bolt App that uses ``client`` (and so its base URL) for every Web API call."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret or "",
+        token_verification_enabled=False,  # the runtime already called auth.test
+        request_verification_enabled=bool(signing_secret),
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("leadbot.bolt"),
+    )
+    register(app, services)
+    return app
+
+
+def register(app: App, services: Services) -> Registry:
+    """Attach every listener area; return what was registered."""
+    registry = Registry(app)
+    choices.register(registry, services)
+
+    @app.error
+    def on_error(error: Exception, body: dict) -> None:
+        log.exception("listener failed on %s", (body or {}).get("type"), exc_info=error)
+
+    return registry

@@ -1,0 +1,1 @@
+"""Thin listeners: ack, pull plain values out of the payload, call a service, render."""
