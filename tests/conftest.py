@@ -60,3 +60,28 @@ def run_cli(tmp_path: Path, clock: FixedClock):
                              catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def fake():
+    """A fake Slack workspace on 127.0.0.1 (port 0) with a team channel the bot is in."""
+    from tests.fakeslack import FakeSlack
+
+    with FakeSlack() as slack:
+        slack.add_channel("C0123TEAM", "team")
+        slack.add_user("U0123ADMIN", "ada", real_name="Ada")
+        slack.add_user("U0000BOB", "bob", real_name="Bob")
+        slack.add_member("C0123TEAM", "U0123ADMIN")
+        slack.add_member("C0123TEAM", "U0000BOB")
+        yield slack
+
+
+@pytest.fixture
+def slack_settings(fake, tmp_path):
+    """Settings pointing at the fake Slack."""
+    from bot.settings import load_settings
+
+    return load_settings({"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
+                          "SLACK_SIGNING_SECRET": fake.signing_secret,
+                          "SLACK_API_URL": fake.api_url,
+                          "LEADBOT_DB": str(tmp_path / "leadbot.db")}, env_file=None)

@@ -52,3 +52,13 @@ def test_nudge_text_carries_its_theme(write_config, store):
     posts = preview(config, store, datetime(2026, 11, 25, tzinfo=UTC), days=1)
     nudge = next(p for p in posts if p.kind == "nudge")
     assert nudge.text.startswith("Go where the work happens: ")
+
+
+def test_preview_of_a_hash_name_uses_the_resolved_channel(write_config, store):
+    config = load_config(write_config(CONFIG.replace("C0123TEAM", "'#team'")))
+    at = datetime(2026, 11, 1, tzinfo=UTC)
+    store.save_channel_ref("#team", "C0RESOLVED", "team", at)
+    order = rotation_order(config.library, ("go-to-gemba",), "C0RESOLVED")
+    store.record_rotation("C0RESOLVED", 0, order[0].id, None, at)
+    posts = preview(config, store, datetime(2026, 11, 25, 15, 0, tzinfo=UTC), days=1)
+    assert [p.nudge_id for p in posts if p.kind == "nudge"] == [order[1].id]

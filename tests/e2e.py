@@ -1,0 +1,73 @@
+"""Helpers to run the real ``leadbot`` command as a subprocess against the fake Slack."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import REPO
+
+
+class BotProcess:
+    """``python -m bot run ...`` with its output collected line by line."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+        full_env = {k: v for k, v in os.environ.items()
+                    if not k.startswith(("SLACK_", "LEADBOT_"))}
+        full_env.update(env)
+        full_env["PYTHONPATH"] = str(REPO)
+        full_env["PYTHONUNBUFFERED"] = "1"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args], cwd=cwd, env=full_env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        """Everything printed so far."""
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout: float = 15) -> re.Match:
+        """Wait until a printed line matches ``pattern``; fail with the output if not."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if self.proc.poll() is not None and not self._reader.is_alive():
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        """Send ``sig`` and wait for the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError(f"bot did not stop; output:\n{self.output}") from None
+        self._reader.join(timeout=5)
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+        self._reader.join(timeout=5)

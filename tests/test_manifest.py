@@ -1,0 +1,51 @@
+"""The app manifest and the code agree: every event, command, shortcut and interaction in the
+manifest has a listener, and every listener is declared in the manifest."""
+
+from __future__ import annotations
+
+import yaml
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import load_config
+from bot.slack.app import register
+from bot.slack.context import Services
+from tests.conftest import REPO
+
+MANIFEST = yaml.safe_load((REPO / "config" / "manifest.yaml").read_text())
+
+
+def _registry(store, clock):
+    services = Services(load_config(REPO / "config" / "leadbot.yaml"), store, clock)
+    client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/api/")
+    app = App(client=client, signing_secret="", token_verification_enabled=False,
+              request_verification_enabled=False)
+    return register(app, services)
+
+
+def test_events_match(store, clock):
+    declared = set(MANIFEST["settings"].get("event_subscriptions", {}).get("bot_events", []))
+    assert declared == _registry(store, clock).events
+
+
+def test_commands_match(store, clock):
+    declared = {c["command"] for c in MANIFEST["features"].get("slash_commands", [])}
+    assert declared == _registry(store, clock).commands
+
+
+def test_shortcuts_match(store, clock):
+    declared = {s["callback_id"] for s in MANIFEST["features"].get("shortcuts", [])}
+    assert declared == _registry(store, clock).shortcuts
+
+
+def test_interactivity_is_on_exactly_when_needed(store, clock):
+    registry = _registry(store, clock)
+    needs = bool(registry.actions or registry.shortcuts or registry.views)
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is needs
+
+
+def test_socket_mode_and_minimal_scopes():
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    scopes = MANIFEST["oauth_config"]["scopes"]["bot"]
+    assert "chat:write" in scopes
+    assert len(scopes) == len(set(scopes))
