@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import threading
 from datetime import UTC, datetime, time
@@ -211,6 +212,33 @@ def stats(env: Env) -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     for row in rows:
         click.echo("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths, strict=True)))
+
+
+@cli.command()
+@click.argument("user_id")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_env
+def forget(env: Env, user_id: str, yes: bool) -> None:
+    """Delete everything stored about one person (USER_ID, like U0123ABCD).
+
+    Their choices, thread replies, reactions and reflections go, and any of their answers
+    still waiting in the inbox. Posts and other people's answers stay.
+    """
+    from bot.inbox import Inbox, inbox_path
+    from bot.services.people import forget_person
+
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user_id):
+        raise click.BadParameter(f"'{user_id}' is not a Slack user ID (like U0123ABCD)",
+                                 param_hint="USER_ID")
+    if not yes:
+        click.confirm(f"Delete everything leadbot stored about {user_id}?", abort=True)
+    inbox = Inbox(inbox_path(env.settings.db_path))
+    try:
+        report = forget_person(env.store(), inbox, user_id)
+    finally:
+        inbox.close()
+    click.echo(f"Deleted for {user_id}: " + ", ".join(f"{n} {what}" for what, n in
+                                                       report.items()) + ".")
 
 
 @cli.command()

@@ -64,6 +64,7 @@ class ChannelConfig(_Strict):
     nudges: str | None = None
     digest: str | None = None
     behaviors: Annotated[list[str], Field(min_length=1)] | None = None
+    show_names: bool = False
 
     @field_validator("channel")
     @classmethod
@@ -137,6 +138,7 @@ class Channel:
     nudges: str | None
     digest: str | None
     behaviors: tuple[str, ...] | None
+    show_names: bool = False
 
     def schedules(self) -> dict[str, str]:
         """The kinds this channel posts and their cron expressions (prompt, nudge, digest)."""
@@ -199,6 +201,7 @@ def load_config(path: Path) -> Config:
             nudges=c.nudges,
             digest=c.digest,
             behaviors=tuple(c.behaviors) if c.behaviors else None,
+            show_names=c.show_names,
         )
         for c in parsed.channels
     )

@@ -20,13 +20,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.clock import Clock, to_iso
 from bot.config import Config
+from bot.inbox import Inbox, inbox_path
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
 from bot.services.posting import Poster, PostResult
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.context import Services
+from bot.slack.work import handlers
 from bot.store import Store
+from bot.worker import Worker
 
 log = logging.getLogger("leadbot")
 
@@ -71,6 +74,8 @@ class Bot:
     stop: threading.Event
     app: Any
     channel_ids: dict[str, str]
+    inbox: Inbox
+    worker: Worker
 
     def health(self) -> tuple[int, dict]:
         """HTTP status and JSON body for /healthz."""
@@ -83,7 +88,7 @@ class Bot:
         body = {"ok": db_ok and running, "database": "ok" if db_ok else "unreachable",
                 "scheduler": "running" if running else "stopped",
                 "next_run": to_iso(nxt) if nxt else None,
-                "channels": len(self.channel_ids)}
+                "channels": len(self.channel_ids), "inbox_pending": self.inbox.pending()}
         return (200 if body["ok"] else 503), body
 
 
@@ -101,8 +106,15 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     if not channel_ids:
         log.warning("no configured channel can be posted to yet; the bot keeps running so "
                     "answers are still recorded")
-    services = Services(config=config, store=store, clock=clock)
+    inbox = Inbox(inbox_path(settings.db_path))
+    services = Services(config=config, store=store, clock=clock, inbox=inbox,
+                        bot_user_id=identity.get("user_id"), channel_ids=channel_ids)
     app = create_app(client, settings.signing_secret if http else None, services)
+    worker = Worker(inbox, handlers(services, client), clock, stop)
+    pending = inbox.pending()
+    if pending:
+        log.info("%d answer(s) received before the last stop are still to be recorded", pending)
+    worker.start()
     poster = Poster(config, store, web_client(settings, retries=False), clock,
                     resolve=lambda ch: channel_ids.get(ch.channel), stop=stop)
     scheduler = Scheduler(config, store, poster, clock, channel_ids)
@@ -111,13 +123,15 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     log.info("scheduled %d job(s) in %d channel(s); next run %s",
              len(scheduler.scheduler.get_jobs()), len(channel_ids),
              nxt.isoformat() if nxt else "none")
-    return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids)
+    return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids, inbox, worker)
 
 
 def shutdown(bot: Bot) -> None:
     """Stop scheduling, let in-flight posts finish (or give their claims back), close the db."""
     bot.stop.set()
     bot.scheduler.shutdown()
+    bot.worker.join()
+    bot.inbox.close()
     bot.store.close()
     log.info("stopped cleanly")
 

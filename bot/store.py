@@ -1,4 +1,4 @@
-"""Every SQL statement leadbot runs, and the migrations that shape the database.
+"""Every SQL statement leadbot runs on its database (the migrations are in bot.migrations).
 
 One connection per Store, guarded by a lock so listener and scheduler threads can share it;
 WAL mode and a busy timeout so a second process (the CLI, another worker) can use the same file.
@@ -7,6 +7,7 @@ All times are stored as ISO 8601 UTC text (``bot.clock.to_iso``).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -15,107 +16,19 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
 from bot.clock import to_iso
+from bot.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
-EXPORT_KINDS = ("post", "reply", "choice", "reflection")
+EXPORT_KINDS = ("post", "reply", "choice", "reaction", "reflection")
 CHOICES = ("follow", "take", "pass")
 
-migrations = Migrations("leadbot")
 
 
 class StoreError(Exception):
     """The database cannot be used (unreadable, or written by a newer leadbot)."""
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    """Posts, choices, replies, reflections and the nudge rotation."""
-    db.execute("""
-        CREATE TABLE posts (
-            id INTEGER PRIMARY KEY,
-            channel TEXT NOT NULL,
-            kind TEXT NOT NULL CHECK (kind IN ('prompt', 'nudge', 'digest')),
-            occurrence TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN ('claimed', 'posted', 'failed', 'skipped')),
-            nudge_id TEXT,
-            text TEXT,
-            ts TEXT,
-            error TEXT,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            claimed_at TEXT NOT NULL,
-            posted_at TEXT,
-            UNIQUE (channel, kind, occurrence)
-        )""")
-    db.execute("CREATE INDEX posts_channel_ts ON posts (channel, ts)")
-    db.execute("""
-        CREATE TABLE choices (
-            id INTEGER PRIMARY KEY,
-            post_id INTEGER NOT NULL REFERENCES posts (id),
-            channel TEXT NOT NULL,
-            user TEXT NOT NULL,
-            choice TEXT NOT NULL CHECK (choice IN ('follow', 'take', 'pass')),
-            at TEXT NOT NULL
-        )""")
-    db.execute("CREATE INDEX choices_post_user ON choices (post_id, user)")
-    db.execute("""
-        CREATE TABLE replies (
-            id INTEGER PRIMARY KEY,
-            post_id INTEGER REFERENCES posts (id),
-            channel TEXT NOT NULL,
-            thread_ts TEXT NOT NULL,
-            ts TEXT NOT NULL,
-            user TEXT NOT NULL,
-            text TEXT,
-            at TEXT NOT NULL,
-            edited_at TEXT,
-            deleted_at TEXT,
-            UNIQUE (channel, ts)
-        )""")
-    db.execute("""
-        CREATE TABLE reflections (
-            id INTEGER PRIMARY KEY,
-            user TEXT NOT NULL,
-            channel TEXT,
-            text TEXT NOT NULL,
-            choice TEXT CHECK (choice IS NULL OR choice IN ('follow', 'take', 'pass')),
-            behavior TEXT,
-            shared INTEGER NOT NULL DEFAULT 0,
-            at TEXT NOT NULL
-        )""")
-    db.execute("CREATE INDEX reflections_user ON reflections (user, at)")
-    db.execute("""
-        CREATE TABLE rotation (
-            channel TEXT NOT NULL,
-            cycle INTEGER NOT NULL,
-            nudge_id TEXT NOT NULL,
-            post_id INTEGER REFERENCES posts (id),
-            used_at TEXT NOT NULL,
-            PRIMARY KEY (channel, cycle, nudge_id)
-        )""")
-
-
-@migrations()
-def m002_schedule_state(db: Database) -> None:
-    """When each channel's schedule was first seen, and how #names resolved to channel IDs."""
-    db.execute("""
-        CREATE TABLE schedule_state (
-            channel TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            since TEXT NOT NULL,
-            PRIMARY KEY (channel, kind)
-        )""")
-    db.execute("""
-        CREATE TABLE channel_refs (
-            ref TEXT PRIMARY KEY,
-            channel TEXT NOT NULL,
-            name TEXT,
-            resolved_at TEXT NOT NULL
-        )""")
-    # Posts made by `leadbot post-now` are not schedule occurrences: catch-up ignores them.
-    db.execute("ALTER TABLE posts ADD COLUMN manual INTEGER NOT NULL DEFAULT 0")
 
 
 def _locked(method):
@@ -214,12 +127,12 @@ class Store:
 
     @_locked
     def mark_posted(self, post_id: int, *, ts: str, text: str, at: datetime,
-                    nudge_id: str | None = None) -> None:
-        """Record that Slack accepted the post."""
+                    nudge_id: str | None = None, blocks: list | None = None) -> None:
+        """Record that Slack accepted the post (its blocks are kept for live count updates)."""
         self.db.execute(
             "UPDATE posts SET status = 'posted', ts = ?, text = ?, nudge_id = ?, posted_at = ?, "
-            "error = NULL, attempts = attempts + 1 WHERE id = ?",
-            [ts, text, nudge_id, to_iso(at), post_id],
+            "error = NULL, attempts = attempts + 1, blocks = ? WHERE id = ?",
+            [ts, text, nudge_id, to_iso(at), json.dumps(blocks) if blocks else None, post_id],
         )
 
     @_locked
@@ -385,12 +298,113 @@ class Store:
     @_locked
     def record_reply(self, *, channel: str, thread_ts: str, ts: str, user: str, text: str,
                      at: datetime, post_id: int | None = None) -> bool:
-        """Record a thread reply once; False if (channel, ts) is already stored."""
+        """Record a thread reply once; False if (channel, ts) is already stored (or deleted)."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO replies (post_id, channel, thread_ts, ts, user, text, at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [post_id, channel, thread_ts, ts, user, text, to_iso(at)])
         return cursor.rowcount == 1
+
+    @_locked
+    def edit_reply(self, *, channel: str, thread_ts: str, ts: str, user: str, text: str,
+                   at: datetime, edited_ts: str, edited_at: datetime,
+                   post_id: int | None = None) -> str:
+        """Apply an edit: 'updated', 'stored' (edit arrived before the message), 'stale' (an
+        older edit than the one stored) or 'deleted' (the reply is gone; the words stay gone)."""
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT edited_ts, deleted_at FROM replies WHERE channel = ? AND ts = ?",
+                [channel, ts]).fetchone()
+            if row is None:
+                self.db.execute(
+                    "INSERT INTO replies (post_id, channel, thread_ts, ts, user, text, at, "
+                    "edited_at, edited_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [post_id, channel, thread_ts, ts, user, text, to_iso(at),
+                     to_iso(edited_at), edited_ts])
+                return "stored"
+            if row[1] is not None:
+                return "deleted"
+            if row[0] is not None and float(row[0]) >= float(edited_ts):
+                return "stale"
+            self.db.execute(
+                "UPDATE replies SET text = ?, edited_at = ?, edited_ts = ? "
+                "WHERE channel = ? AND ts = ?",
+                [text, to_iso(edited_at), edited_ts, channel, ts])
+            return "updated"
+
+    @_locked
+    def delete_reply(self, *, channel: str, thread_ts: str, ts: str, user: str | None,
+                     at: datetime, post_id: int | None = None) -> str:
+        """Remove a reply's words, keeping a tombstone so a late copy is not stored again."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE replies SET text = NULL, deleted_at = ? "
+                "WHERE channel = ? AND ts = ? AND deleted_at IS NULL",
+                [to_iso(at), channel, ts])
+            if cursor.rowcount:
+                return "deleted"
+            exists = self.db.execute("SELECT 1 FROM replies WHERE channel = ? AND ts = ?",
+                                     [channel, ts]).fetchone()
+            if exists:
+                return "already"
+            self.db.execute(
+                "INSERT INTO replies (post_id, channel, thread_ts, ts, user, text, at, "
+                "deleted_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+                [post_id, channel, thread_ts, ts, user or "", to_iso(at), to_iso(at)])
+            return "tombstone"
+
+    @_locked
+    def reply(self, channel: str, ts: str) -> dict | None:
+        """One stored reply."""
+        return _one(self.db.execute("SELECT * FROM replies WHERE channel = ? AND ts = ?",
+                                    [channel, ts]))
+
+    @_locked
+    def set_reaction(self, *, post_id: int, channel: str, user: str, reaction: str,
+                     at: datetime, added: bool) -> bool:
+        """Record a reaction added to or removed from a bot post; False if nothing changed."""
+        if added:
+            cursor = self.db.execute(
+                "INSERT INTO reactions (post_id, channel, user, reaction, at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (post_id, user, reaction) DO UPDATE SET "
+                "at = excluded.at, removed_at = NULL WHERE removed_at IS NOT NULL",
+                [post_id, channel, user, reaction, to_iso(at)])
+        else:
+            cursor = self.db.execute(
+                "UPDATE reactions SET removed_at = ? WHERE post_id = ? AND user = ? "
+                "AND reaction = ? AND removed_at IS NULL",
+                [to_iso(at), post_id, user, reaction])
+        return cursor.rowcount == 1
+
+    @_locked
+    def choice_counts(self, post_id: int) -> dict[str, list[str]]:
+        """Each choice's people on a post (latest choice per person), in the order they chose."""
+        rows = self.db.execute(
+            "SELECT c.user, c.choice FROM choices c WHERE c.post_id = ? AND c.id = ("
+            "SELECT c2.id FROM choices c2 WHERE c2.post_id = c.post_id AND c2.user = c.user "
+            "ORDER BY c2.at DESC, c2.id DESC LIMIT 1) ORDER BY c.at, c.id", [post_id])
+        out: dict[str, list[str]] = {choice: [] for choice in CHOICES}
+        for user, choice in rows:
+            out[choice].append(user)
+        return out
+
+    @_locked
+    def current_choice(self, post_id: int, user: str) -> str | None:
+        """``user``'s latest choice on a post."""
+        row = self.db.execute(
+            "SELECT choice FROM choices WHERE post_id = ? AND user = ? "
+            "ORDER BY at DESC, id DESC LIMIT 1", [post_id, user]).fetchone()
+        return row[0] if row else None
+
+    @_locked
+    def forget_user(self, user: str) -> dict[str, int]:
+        """Delete everything stored about one person; return how many rows of each kind."""
+        counts = {}
+        with self.db.atomic():
+            for table in ("choices", "replies", "reactions", "reflections"):
+                counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user = ?",
+                                                [user]).rowcount
+        return counts
 
     @_locked
     def record_reflection(self, *, user: str, text: str, at: datetime, channel: str | None = None,
@@ -420,10 +434,18 @@ class Store:
             "choice": "SELECT 'choice' AS kind, c.channel, c.user, NULL AS text, c.choice, "
                       "p.ts, c.at FROM choices c JOIN posts p ON p.id = c.post_id "
                       "WHERE c.at >= ? ORDER BY c.at, c.id",
+            "reaction": "SELECT 'reaction' AS kind, r.channel, r.user, r.reaction AS text, "
+                        "NULL AS choice, p.ts, r.at, r.removed_at FROM reactions r "
+                        "JOIN posts p ON p.id = r.post_id WHERE r.at >= ? ORDER BY r.at, r.id",
             "reflection": "SELECT 'reflection' AS kind, channel, user, text, choice, NULL AS ts, "
                           "at, behavior, shared FROM reflections WHERE at >= ? ORDER BY at, id",
         }
         rows = _all(self.db.execute(queries[kind], [since_iso]))
+        # choices change: the export says which is each person's current one
+        if kind == "choice":
+            latest = {(r["channel"], r["ts"], r["user"]): i for i, r in enumerate(rows)}
+            for i, row in enumerate(rows):
+                row["current"] = latest[(row["channel"], row["ts"], row["user"])] == i
         for row in rows:
             if "shared" in row:
                 row["shared"] = bool(row["shared"])

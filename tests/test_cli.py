@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.conftest import MINIMAL, REPO
@@ -80,11 +81,11 @@ def test_export_and_stats(run_cli, tmp_path, clock):
     kinds = [json.loads(line)["kind"] for line in result.output.splitlines()]
     assert kinds == ["post", "choice"]
     result = run_cli("export", "--format", "csv", "--kind", "choice")
-    assert result.output.splitlines()[0] == "kind,channel,user,text,choice,ts,at"
+    assert result.output.splitlines()[0] == "kind,channel,user,text,choice,ts,at,current"
     result = run_cli("export", "--format", "csv", "--output", str(tmp_path / "out"))
     assert result.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "choices.csv", "posts.csv", "reflections.csv", "replies.csv"]
+        "choices.csv", "posts.csv", "reactions.csv", "reflections.csv", "replies.csv"]
     result = run_cli("stats")
     assert result.output.splitlines()[1].split() == ["C1", "1", "0", "0", "1", "0", "0", "0",
                                                      "0", "1"]
@@ -150,3 +151,33 @@ def test_python_dash_m_bot():
     result = subprocess.run([sys.executable, "-m", "bot", "--version"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0 and result.stdout.startswith("leadbot, version")
+
+
+def test_forget(run_cli, tmp_path, clock):
+    from bot.store import Store
+
+    store = Store.open(tmp_path / "cli.db")
+    post = store.claim_post("C1", "prompt", clock.now(), clock.now())
+    store.mark_posted(post, ts="1.1", text="hello", at=clock.now())
+    store.record_choice(post, "U0000ANNA", "take", clock.now())
+    store.record_choice(post, "U0000BOB", "pass", clock.now())
+    store.close()
+    result = run_cli("forget", "U0000ANNA", "--yes")
+    assert result.exit_code == 0
+    assert result.output.strip() == ("Deleted for U0000ANNA: 1 choices, 0 replies, 0 reactions, "
+                                     "0 reflections, 0 pending answers.")
+    users = [json.loads(line)["user"] for line in
+             run_cli("export", "--kind", "choice").output.splitlines()]
+    assert users == ["U0000BOB"]
+
+
+@pytest.mark.parametrize("bad", ["bob", "C0123TEAM", "u123"])
+def test_forget_refuses_what_is_not_a_user_id(run_cli, bad):
+    result = run_cli("forget", bad, "--yes")
+    assert result.exit_code == 2 and "is not a Slack user ID" in result.output
+
+
+def test_forget_asks_first(run_cli):
+    result = CliRunner().invoke(cli, ["forget", "U0000ANNA"], input="n\n",
+                                obj={"environ": {"LEADBOT_DB": "/nonexistent/x.db"}})
+    assert result.exit_code == 1 and "Aborted" in result.output

@@ -21,6 +21,8 @@ def seed(store):
     store.record_reply(channel="C1", thread_ts="1763888400.000100", ts="1763888500.000200",
                        user="U1", text='I\'ll ask "why" five times, then, commas', at=AT
                        + timedelta(minutes=6), post_id=post)
+    store.set_reaction(post_id=post, channel="C1", user="U2", reaction="raised_hands",
+                       at=AT + timedelta(days=2, minutes=1), added=True)
     store.record_reflection(user="U2", channel="C1", text="Went to the gemba.\nLearned a lot.",
                             choice="take", behavior="go-to-gemba", shared=True,
                             at=AT + timedelta(days=3))
@@ -30,12 +32,13 @@ def seed(store):
 def test_json_lines_have_the_documented_fields(store):
     seed(store)
     out = io.StringIO()
-    assert write_json(store, EXPORT_KINDS, None, out) == 5
+    assert write_json(store, EXPORT_KINDS, None, out) == 6
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
-    assert [r["kind"] for r in rows] == ["post", "reply", "choice", "choice", "reflection"]
+    assert [r["kind"] for r in rows] == ["post", "reply", "choice", "choice", "reaction",
+                                         "reflection"]
     choice = rows[2]
     assert choice == {"kind": "choice", "channel": "C1", "user": "U1", "choice": "take",
-                      "ts": "1763888400.000100", "at": "2026-11-23T09:05:00Z"}
+                      "ts": "1763888400.000100", "at": "2026-11-23T09:05:00Z", "current": True}
     assert rows[1]["text"].startswith("I'll ask")
     for row in rows:
         assert row["at"].endswith("Z")
@@ -70,13 +73,14 @@ def test_since_filters(store):
     seed(store)
     out = io.StringIO()
     write_json(store, EXPORT_KINDS, AT + timedelta(days=1), out)
-    assert [json.loads(x)["kind"] for x in out.getvalue().splitlines()] == ["choice",
-                                                                           "reflection"]
+    assert [json.loads(x)["kind"] for x in out.getvalue().splitlines()] == [
+        "choice", "reaction", "reflection"]
 
 
 def test_deleted_reply_text_is_never_exported(store):
     seed(store)
-    store.db.execute("UPDATE replies SET text = NULL, deleted_at = ?", ["2026-11-24T00:00:00Z"])
+    store.delete_reply(channel="C1", thread_ts="1763888400.000100", ts="1763888500.000200",
+                       user="U1", at=AT + timedelta(days=1))
     out = io.StringIO()
     write_json(store, ("reply",), None, out)
     assert out.getvalue() == ""

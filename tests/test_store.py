@@ -15,12 +15,12 @@ AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 def test_migrations_recorded_and_applying_twice_is_a_noop(tmp_path):
     path = tmp_path / "db" / "leadbot.db"  # folders are created
     store = Store.open(path)
-    assert store.applied_migrations() == ["m001_initial", "m002_schedule_state"]
+    assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers"]
     assert store.migrate() == []
     store.close()
     store = Store.open(path)
     assert store.migrate() == []
-    assert store.applied_migrations() == ["m001_initial", "m002_schedule_state"]
+    assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers"]
     tables = set(store.db.table_names())
     assert {"posts", "choices", "replies", "reflections", "rotation"} <= tables
 

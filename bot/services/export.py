@@ -17,11 +17,12 @@ COMMON = ["kind", "channel", "user", "text", "choice", "ts", "at"]
 COLUMNS = {
     "post": [*COMMON, "post_kind", "status", "occurrence", "nudge_id", "error"],
     "reply": [*COMMON, "thread_ts", "edited_at"],
-    "choice": COMMON,
+    "choice": [*COMMON, "current"],
+    "reaction": [*COMMON, "removed_at"],
     "reflection": [*COMMON, "behavior", "shared"],
 }
 FILE_NAMES = {"post": "posts.csv", "reply": "replies.csv", "choice": "choices.csv",
-              "reflection": "reflections.csv"}
+              "reaction": "reactions.csv", "reflection": "reflections.csv"}
 
 
 def write_json(store: Store, kinds: Iterable[str], since: datetime | None, out: TextIO) -> int:
@@ -47,7 +48,7 @@ def write_csv(store: Store, kind: str, since: datetime | None, out: TextIO) -> i
 
 
 def write_csv_folder(store: Store, since: datetime | None, folder: Path) -> dict[str, int]:
-    """Write posts.csv, replies.csv, choices.csv and reflections.csv; return rows per file."""
+    """Write one CSV file per kind (posts.csv, replies.csv, ...); return rows per file."""
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     for kind in EXPORT_KINDS:

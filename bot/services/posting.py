@@ -149,7 +149,7 @@ class Poster:
             else:
                 ts = response["ts"]
                 self.store.mark_posted(post_id, ts=ts, text=text, at=self.clock.now(),
-                                       nudge_id=nudge_id)
+                                       nudge_id=nudge_id, blocks=blocks)
                 if nudge_id is not None:
                     self.store.record_rotation(channel_id, cycle, nudge_id, post_id,
                                                self.clock.now())
@@ -191,7 +191,8 @@ class Poster:
             return self.deliver(channel, channel_id, kind, post_id, occurrence)
         payload = found["metadata"]["event_payload"]
         self.store.mark_posted(post_id, ts=found["ts"], text=found.get("text", ""),
-                               at=self.clock.now(), nudge_id=payload.get("nudge_id"))
+                               at=self.clock.now(), nudge_id=payload.get("nudge_id"),
+                               blocks=found.get("blocks"))
         if payload.get("nudge_id"):
             self.store.record_rotation(channel_id, int(payload.get("cycle", 0)),
                                        payload["nudge_id"], post_id, self.clock.now())

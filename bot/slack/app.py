@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.context import Services
-from bot.slack.listeners import choices
+from bot.slack.listeners import answers, choices
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -21,7 +21,9 @@ def create_app(client: WebClient, signing_secret: str | None, services: Services
         signing_secret=signing_secret or "",
         token_verification_enabled=False,  # the runtime already called auth.test
         request_verification_enabled=bool(signing_secret),
-        process_before_response=False,
+        # Listeners only write to the inbox (fast), so Slack gets its ack once the work is on
+        # disk; the inbox worker does the rest.
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("leadbot.bolt"),
     )
@@ -33,6 +35,7 @@ def register(app: App, services: Services) -> Registry:
     """Attach every listener area; return what was registered."""
     registry = Registry(app)
     choices.register(registry, services)
+    answers.register(registry, services)
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:

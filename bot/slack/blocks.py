@@ -72,10 +72,53 @@ def build_nudge_blocks(content: NudgeContent) -> list[Block]:
     ]
 
 
-def build_choice_confirmation(choice: str) -> str:
-    """The short ephemeral answer to a click (richer wording arrives with the answers work)."""
-    return {
-        "follow": "Noted: you'll follow. Backing good leadership is leadership too.",
-        "take": "Noted: you'll take the lead. Pick one small step you can see by Friday.",
-        "pass": "Noted: not this time. That's a fair choice; no complaints needed either way.",
-    }[choice]
+COUNTS_BLOCK = "leadbot_counts"
+
+
+def build_counts_block(counts: dict[str, list[str]], show_names: bool) -> Block:
+    """"3 follow · 2 take · 1 pass", naming people only when the channel says so."""
+    parts = []
+    for choice in ("follow", "take", "pass"):
+        people = counts.get(choice, [])
+        part = f"{len(people)} {choice}"
+        if show_names and people:
+            part += " (" + ", ".join(f"<@{user}>" for user in people) + ")"
+        parts.append(part)
+    return {"type": "context", "block_id": COUNTS_BLOCK,
+            "elements": [_mrkdwn(_clip(" · ".join(parts), CONTEXT_TEXT_MAX))]}
+
+
+def with_counts(blocks: list[Block], counts_block: Block) -> list[Block]:
+    """The prompt's blocks with the counts line after the buttons (replacing an older one)."""
+    out = [b for b in blocks if b.get("block_id") != COUNTS_BLOCK]
+    at = next((i + 1 for i, b in enumerate(out) if b.get("block_id") == ids.CHOICE_BLOCK),
+              len(out))
+    return [*out[:at], counts_block, *out[at:]]
+
+
+CHOICE_WORDS = {"follow": "follow", "take": "take the lead", "pass": "pass"}
+CONFIRMATIONS = {
+    "follow": "Noted: you'll follow. Backing someone who leads well is leadership too; tell "
+              "them what you saw, if you like.",
+    "take": "Noted: you'll take the lead. This week that could be one small, visible step: "
+            "ask the question nobody asks, fix one snag where the work happens, or invite the "
+            "person closest to the problem to decide. Say in the thread what you'll try.",
+    "pass": "Noted: not this time. Letting it go is a fair choice; the refrain only asks that "
+            "we don't complain about what we chose not to take. Maybe next time.",
+}
+
+
+def build_choice_confirmation(choice: str, previous: str | None = None) -> str:
+    """The private answer to a click, fitting the choice (and saying when it changed)."""
+    if previous == choice:
+        return f"You already chose *{CHOICE_WORDS[choice]}* on this prompt; still noted."
+    text = CONFIRMATIONS[choice]
+    if previous:
+        text = f"Changed from _{CHOICE_WORDS[previous]}_ to _{CHOICE_WORDS[choice]}_. " + text
+    return text
+
+
+def unknown_post_text() -> str:
+    """The answer to a click on a message leadbot has no record of."""
+    return "That prompt is not in leadbot's records (it may have been forgotten), so nothing " \
+           "was recorded."

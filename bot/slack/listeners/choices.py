@@ -1,38 +1,29 @@
-"""The follow / take / pass buttons on the prompt message."""
+"""The follow / take / pass buttons: into the inbox, ack; the inbox worker does the rest."""
 
 from __future__ import annotations
 
 import re
 
 from slack_bolt import Ack
-from slack_sdk import WebClient
 
-from bot.services.answers import record_choice
 from bot.slack import ids
-from bot.slack.blocks import build_choice_confirmation
 from bot.slack.context import Services
+from bot.slack.parse import parse_click
 from bot.slack.registry import Registry
 
 
-def on_choice(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
-    """Record the click and answer the person privately."""
+def on_choice(ack: Ack, body: dict, services: Services) -> None:
+    """Store the click durably, then ack (Slack allows 3 seconds)."""
+    work = parse_click(body)
+    if work is not None and services.inbox is not None:
+        key, kind, payload, user = work
+        services.inbox.put(key, kind, payload, services.clock.now(), user=user)
     ack()
-    action = body["actions"][0]
-    channel = body["channel"]["id"]
-    user = body["user"]["id"]
-    choice = action["value"]
-    result = record_choice(services.store, services.clock, channel=channel,
-                           message_ts=body["container"]["message_ts"], user=user, choice=choice)
-    if not result.known_post:
-        text = "That prompt is not in leadbot's records any more, so nothing was recorded."
-    else:
-        text = build_choice_confirmation(choice)
-    client.chat_postEphemeral(channel=channel, user=user, text=text)
 
 
 def register(registry: Registry, services: Services) -> None:
     """Attach the choice listeners."""
 
     @registry.action(re.compile(ids.CHOICE_ACTION_PATTERN))
-    def handler(ack: Ack, body: dict, client: WebClient) -> None:
-        on_choice(ack, body, client, services)
+    def handler(ack: Ack, body: dict) -> None:
+        on_choice(ack, body, services)

@@ -1,0 +1,119 @@
+"""The database's shape: named migrations, applied in order and recorded in the database.
+
+They are part of the store: this module and ``bot.store`` hold all of leadbot's SQL.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("leadbot")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Posts, choices, replies, reflections and the nudge rotation."""
+    db.execute("""
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('prompt', 'nudge', 'digest')),
+            occurrence TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('claimed', 'posted', 'failed', 'skipped')),
+            nudge_id TEXT,
+            text TEXT,
+            ts TEXT,
+            error TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            claimed_at TEXT NOT NULL,
+            posted_at TEXT,
+            UNIQUE (channel, kind, occurrence)
+        )""")
+    db.execute("CREATE INDEX posts_channel_ts ON posts (channel, ts)")
+    db.execute("""
+        CREATE TABLE choices (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            channel TEXT NOT NULL,
+            user TEXT NOT NULL,
+            choice TEXT NOT NULL CHECK (choice IN ('follow', 'take', 'pass')),
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX choices_post_user ON choices (post_id, user)")
+    db.execute("""
+        CREATE TABLE replies (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER REFERENCES posts (id),
+            channel TEXT NOT NULL,
+            thread_ts TEXT NOT NULL,
+            ts TEXT NOT NULL,
+            user TEXT NOT NULL,
+            text TEXT,
+            at TEXT NOT NULL,
+            edited_at TEXT,
+            deleted_at TEXT,
+            UNIQUE (channel, ts)
+        )""")
+    db.execute("""
+        CREATE TABLE reflections (
+            id INTEGER PRIMARY KEY,
+            user TEXT NOT NULL,
+            channel TEXT,
+            text TEXT NOT NULL,
+            choice TEXT CHECK (choice IS NULL OR choice IN ('follow', 'take', 'pass')),
+            behavior TEXT,
+            shared INTEGER NOT NULL DEFAULT 0,
+            at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX reflections_user ON reflections (user, at)")
+    db.execute("""
+        CREATE TABLE rotation (
+            channel TEXT NOT NULL,
+            cycle INTEGER NOT NULL,
+            nudge_id TEXT NOT NULL,
+            post_id INTEGER REFERENCES posts (id),
+            used_at TEXT NOT NULL,
+            PRIMARY KEY (channel, cycle, nudge_id)
+        )""")
+
+
+@migrations()
+def m002_schedule_state(db: Database) -> None:
+    """When each channel's schedule was first seen, and how #names resolved to channel IDs."""
+    db.execute("""
+        CREATE TABLE schedule_state (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            since TEXT NOT NULL,
+            PRIMARY KEY (channel, kind)
+        )""")
+    db.execute("""
+        CREATE TABLE channel_refs (
+            ref TEXT PRIMARY KEY,
+            channel TEXT NOT NULL,
+            name TEXT,
+            resolved_at TEXT NOT NULL
+        )""")
+    # Posts made by `leadbot post-now` are not schedule occurrences: catch-up ignores them.
+    db.execute("ALTER TABLE posts ADD COLUMN manual INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m003_answers(db: Database) -> None:
+    """Blocks of each post (for live counts), reply edit times, reactions, processed events."""
+    db.execute("ALTER TABLE posts ADD COLUMN blocks TEXT")
+    db.execute("ALTER TABLE replies ADD COLUMN edited_ts TEXT")
+    db.execute("CREATE INDEX replies_user ON replies (user)")
+    db.execute("CREATE INDEX choices_user ON choices (user)")
+    db.execute("""
+        CREATE TABLE reactions (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts (id),
+            channel TEXT NOT NULL,
+            user TEXT NOT NULL,
+            reaction TEXT NOT NULL,
+            at TEXT NOT NULL,
+            removed_at TEXT,
+            UNIQUE (post_id, user, reaction)
+        )""")
+    db.execute("CREATE INDEX reactions_user ON reactions (user)")

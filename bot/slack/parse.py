@@ -1,0 +1,95 @@
+"""Turn Slack payloads into the plain values the services take; None for what we ignore."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from bot.services.answers import Click, Delete, Edit, Reaction, Reply
+from bot.slack import ids
+
+# Message subtypes that are a person writing (a reply also sent to the channel, a file with a
+# comment, /me). Everything else (joins, bot messages, topic changes...) is not an answer.
+PERSON_SUBTYPES = {None, "thread_broadcast", "file_share", "me_message"}
+
+Work = tuple[str, str, dict[str, Any], str | None]  # (key, kind, payload, user)
+
+
+def _is_reply(message: dict, bot_user_id: str | None) -> bool:
+    if message.get("bot_id") or message.get("subtype") == "bot_message":
+        return False
+    if not message.get("user") or message.get("user") == bot_user_id:
+        return False
+    thread_ts = message.get("thread_ts")
+    return bool(thread_ts) and thread_ts != message.get("ts")
+
+
+def parse_event(body: dict, bot_user_id: str | None) -> Work | None:
+    """An Events API body (HTTP or Socket Mode payload) as inbox work, or None to ignore it."""
+    event = body.get("event") or {}
+    key = f"event:{body.get('event_id') or event.get('event_ts') or event.get('ts')}"
+    kind = event.get("type")
+    if kind == "message":
+        return _parse_message(key, event, bot_user_id)
+    if kind in ("reaction_added", "reaction_removed"):
+        item = event.get("item") or {}
+        user = event.get("user")
+        if item.get("type") != "message" or not user or user == bot_user_id:
+            return None
+        reaction = Reaction(channel=item["channel"], ts=item["ts"], user=user,
+                            reaction=event.get("reaction", ""),
+                            added=kind == "reaction_added", event_ts=event["event_ts"])
+        return key, "reaction", asdict(reaction), user
+    return None
+
+
+def _parse_message(key: str, event: dict, bot_user_id: str | None) -> Work | None:
+    subtype = event.get("subtype")
+    channel = event.get("channel")
+    if subtype in PERSON_SUBTYPES:
+        if not _is_reply(event, bot_user_id):
+            return None
+        reply = Reply(channel=channel, thread_ts=event["thread_ts"], ts=event["ts"],
+                      user=event["user"], text=event.get("text") or "")
+        return key, "reply", asdict(reply), reply.user
+    if subtype == "message_changed":
+        message = dict(event.get("message") or {})
+        previous = event.get("previous_message") or {}
+        # Slack leaves some fields out of "message"; the previous version has them.
+        for name in ("ts", "thread_ts", "user"):
+            message.setdefault(name, previous.get(name))
+        # Only real edits: unfurls and reply-count updates change a message without "edited".
+        if not message.get("edited") or not _is_reply(message, bot_user_id):
+            return None
+        edit = Edit(channel=channel, thread_ts=message["thread_ts"], ts=message["ts"],
+                    user=message["user"], text=message.get("text") or "",
+                    edited_ts=message["edited"].get("ts") or event["ts"])
+        return key, "edit", asdict(edit), edit.user
+    if subtype == "message_deleted":
+        previous = event.get("previous_message") or {}
+        if previous.get("bot_id") or not event.get("deleted_ts"):
+            return None
+        delete = Delete(channel=channel, ts=event["deleted_ts"],
+                        thread_ts=previous.get("thread_ts"), user=previous.get("user"),
+                        event_ts=event.get("event_ts") or event["ts"])
+        return key, "delete", asdict(delete), delete.user
+    return None
+
+
+def parse_click(body: dict) -> Work | None:
+    """A block_actions body for a choice button as inbox work."""
+    action = (body.get("actions") or [{}])[0]
+    match = re.match(ids.CHOICE_ACTION_PATTERN, action.get("action_id", ""))
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id")
+    message_ts = (body.get("container") or {}).get("message_ts") or (
+        body.get("message") or {}).get("ts")
+    user = (body.get("user") or {}).get("id")
+    if not match or not channel or not message_ts or not user:
+        return None
+    choice = action.get("value") if action.get("value") in ids.CHOICE_ACTIONS else match.group(1)
+    click = Click(channel=channel, message_ts=message_ts, user=user, choice=choice,
+                  action_ts=action.get("action_ts") or "")
+    key = f"click:{channel}:{message_ts}:{user}:{click.action_ts}"
+    return key, "click", asdict(click), user

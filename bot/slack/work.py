@@ -1,0 +1,54 @@
+"""What the inbox worker does with each kind of work: call the service, then answer in Slack."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.services import answers
+from bot.slack.blocks import (
+    build_choice_confirmation,
+    build_counts_block,
+    unknown_post_text,
+    with_counts,
+)
+from bot.slack.context import Services
+from bot.worker import Handler
+
+log = logging.getLogger(__name__)
+
+
+def handlers(services: Services, client: WebClient) -> dict[str, Handler]:
+    """The inbox handlers, by kind."""
+    store = services.store
+    return {
+        "reply": lambda p: answers.record_reply(store, answers.Reply(**p)),
+        "edit": lambda p: answers.apply_edit(store, answers.Edit(**p)),
+        "delete": lambda p: answers.apply_delete(store, answers.Delete(**p)),
+        "reaction": lambda p: answers.record_reaction(store, answers.Reaction(**p)),
+        "click": lambda p: handle_click(services, client, p),
+    }
+
+
+def handle_click(services: Services, client: WebClient, payload: dict[str, Any]) -> None:
+    """Record the choice, confirm it privately, refresh the live counts on the prompt."""
+    click = answers.Click(**payload)
+    outcome = answers.record_click(services.store, services.clock, click)
+    if not outcome.known_post:
+        client.chat_postEphemeral(channel=click.channel, user=click.user,
+                                  text=unknown_post_text())
+        return
+    client.chat_postEphemeral(channel=click.channel, user=click.user,
+                              text=build_choice_confirmation(click.choice, outcome.previous))
+    post = services.store.get_post(outcome.post_id)
+    if not post or not post.get("blocks"):
+        return
+    channel = services.channel_config(click.channel)
+    show_names = bool(channel and channel.show_names)
+    blocks = with_counts(json.loads(post["blocks"]),
+                         build_counts_block(outcome.counts, show_names))
+    client.chat_update(channel=click.channel, ts=click.message_ts, blocks=blocks,
+                       text=post["text"] or "")
