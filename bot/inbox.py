@@ -86,7 +86,7 @@ class Inbox:
             return True
         return False
 
-    def take(self, now: datetime, lease: timedelta, limit: int = 50) -> list[Item]:
+    def take(self, now: datetime, lease: timedelta, limit: int = 200) -> list[Item]:
         """Lease up to ``limit`` due items, oldest first (another process skips leased ones)."""
         now_iso = to_iso(now)
         with self._lock:
@@ -106,12 +106,20 @@ class Inbox:
                 raise
         return [Item(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
 
-    def done(self, item_id: int, at: datetime) -> None:
+    def done(self, item_ids: list[int], at: datetime) -> None:
         """Mark work done and drop its payload (the key stays, to recognise redeliveries)."""
+        if not item_ids:
+            return
         with self._lock:
-            self._conn.execute(
-                "UPDATE inbox SET done_at = ?, payload = NULL, user = NULL, lease_until = NULL "
-                "WHERE id = ?", [to_iso(at), item_id])
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "UPDATE inbox SET done_at = ?, payload = NULL, user = NULL, "
+                    "lease_until = NULL WHERE id = ?", [(to_iso(at), i) for i in item_ids])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     def failed(self, item_id: int, error: str, retry_at: datetime) -> None:
         """Record a failure; the item is tried again from ``retry_at``."""

@@ -27,7 +27,7 @@ from bot.services.posting import Poster, PostResult
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.context import Services
-from bot.slack.work import handlers
+from bot.slack.work import handlers, many_handlers
 from bot.store import Store
 from bot.worker import Worker
 
@@ -110,7 +110,8 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     services = Services(config=config, store=store, clock=clock, inbox=inbox,
                         bot_user_id=identity.get("user_id"), channel_ids=channel_ids)
     app = create_app(client, settings.signing_secret if http else None, services)
-    worker = Worker(inbox, handlers(services, client), clock, stop)
+    worker = Worker(inbox, handlers(services, client), clock, stop,
+                    many=many_handlers(services), batch=store.batch)
     pending = inbox.pending()
     if pending:
         log.info("%d answer(s) received before the last stop are still to be recorded", pending)

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import wraps
 from pathlib import Path
@@ -47,6 +48,7 @@ class Store:
         self.db = db
         self.path = path
         self._lock = threading.RLock()
+        self._post_ids: dict[tuple[str, str], int] = {}
 
     @classmethod
     def open(cls, path: Path, *, migrate: bool = True) -> Store:
@@ -75,6 +77,12 @@ class Store:
                 conn.close()
                 raise
         return store
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction (and the connection to ourselves) for many small writes."""
+        with self._lock, self.db.atomic():
+            yield
 
     def close(self) -> None:
         """Close the connection."""
@@ -238,6 +246,20 @@ class Store:
                                     [channel, ts]))
 
     @_locked
+    def post_id_by_ts(self, channel: str, ts: str) -> int | None:
+        """The id of the bot's post at (channel, ts); remembered, as every answer asks it."""
+        key = (channel, ts)
+        if key not in self._post_ids:
+            row = self.db.execute("SELECT id FROM posts WHERE channel = ? AND ts = ?",
+                                  [channel, ts]).fetchone()
+            if row is None:
+                return None  # not remembered: the post may be recorded a moment later
+            if len(self._post_ids) > 10_000:
+                self._post_ids.clear()
+            self._post_ids[key] = row[0]
+        return self._post_ids[key]
+
+    @_locked
     def posts(self, channel: str | None = None) -> list[dict]:
         """Posts, oldest first, optionally for one channel."""
         if channel is None:
@@ -304,6 +326,18 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [post_id, channel, thread_ts, ts, user, text, to_iso(at)])
         return cursor.rowcount == 1
+
+    @_locked
+    def record_replies(self, rows: list[dict]) -> int:
+        """Many ``record_reply`` at once; return how many were new."""
+        before = self.db.execute("SELECT total_changes()").fetchone()[0]
+        self.db.conn.executemany(
+            "INSERT OR IGNORE INTO replies (post_id, channel, thread_ts, ts, user, text, at) "
+            "VALUES (:post_id, :channel, :thread_ts, :ts, :user, :text, :at)",
+            [{**row, "at": to_iso(row["at"])} for row in rows])
+        if not self.db.conn.in_transaction:
+            self.db.conn.commit()
+        return self.db.execute("SELECT total_changes()").fetchone()[0] - before
 
     @_locked
     def edit_reply(self, *, channel: str, thread_ts: str, ts: str, user: str, text: str,

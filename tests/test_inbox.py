@@ -35,7 +35,7 @@ def test_done_keeps_the_key_not_the_words(tmp_path):
     inbox = Inbox(tmp_path / "i.db")
     inbox.put("event:E1", "reply", {"text": "words"}, AT, user="U1")
     (item,) = inbox.take(AT, LEASE)
-    inbox.done(item.id, AT)
+    inbox.done([item.id], AT)
     assert not inbox.put("event:E1", "reply", {"text": "words"}, AT)  # still recognised
     conn = sqlite3.connect(tmp_path / "i.db")
     assert conn.execute("SELECT payload, user FROM inbox").fetchall() == [(None, None)]
@@ -77,3 +77,26 @@ def test_unknown_kind_is_logged_and_dropped(tmp_path, caplog):
     inbox.put("k", "mystery", {}, AT)
     Worker(inbox, {}, FixedClock(AT), threading.Event()).run_once()
     assert inbox.pending() == 0 and "no handler" in caplog.text
+
+
+def test_many_at_once_in_one_transaction_and_one_by_one_when_that_fails(tmp_path, store):
+    inbox = Inbox(tmp_path / "i.db")
+    batches, singles = [], []
+
+    def many(payloads):
+        batches.append([p["n"] for p in payloads])
+        if any(p["n"] == 2 for p in payloads):
+            raise ValueError("bad item")
+
+    def one(payload):
+        if payload["n"] == 2:
+            raise ValueError("bad item")
+        singles.append(payload["n"])
+
+    worker = Worker(inbox, {"x": one}, FixedClock(AT), threading.Event(), many={"x": many},
+                    batch=store.batch)
+    for n in (1, 2, 3):
+        inbox.put(f"k{n}", "x", {"n": n}, AT)
+    worker.run_once()
+    assert batches == [[1, 2, 3]]  # tried together first
+    assert singles == [1, 3] and inbox.pending() == 1  # then alone; only the bad one waits

@@ -92,12 +92,24 @@ class ClickOutcome:
 
 def record_reply(store: Store, reply: Reply) -> bool:
     """Store a reply to one of the bot's posts once; False if ignored or already stored."""
-    post = store.post_by_ts(reply.channel, reply.thread_ts)
-    if post is None:
+    post_id = store.post_id_by_ts(reply.channel, reply.thread_ts)
+    if post_id is None:
         return False
     return store.record_reply(channel=reply.channel, thread_ts=reply.thread_ts, ts=reply.ts,
                               user=reply.user, text=reply.text, at=slack_time(reply.ts),
-                              post_id=post["id"])
+                              post_id=post_id)
+
+
+def record_replies(store: Store, replies: list[Reply]) -> int:
+    """Many replies at once (a busy thread); those not to the bot's posts are ignored."""
+    rows = []
+    for reply in replies:
+        post_id = store.post_id_by_ts(reply.channel, reply.thread_ts)
+        if post_id is not None:
+            rows.append(dict(post_id=post_id, channel=reply.channel, thread_ts=reply.thread_ts,
+                             ts=reply.ts, user=reply.user, text=reply.text,
+                             at=slack_time(reply.ts)))
+    return store.record_replies(rows)
 
 
 def apply_edit(store: Store, edit: Edit) -> str:

@@ -34,8 +34,9 @@ def create_app(client: WebClient, signing_secret: str | None, services: Services
 def register(app: App, services: Services) -> Registry:
     """Attach every listener area; return what was registered."""
     registry = Registry(app)
-    choices.register(registry, services)
+    # Events first: they are the busiest path, and Bolt tries listeners in this order.
     answers.register(registry, services)
+    choices.register(registry, services)
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:

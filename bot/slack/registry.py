@@ -25,6 +25,12 @@ class Registry:
         self.events.add(name)
         return self.app.event(name)
 
+    def event_types(self, *names: str):
+        """One listener for several event types (Bolt tries listeners one by one, and each
+        try costs, so the busiest path gets a single listener), recorded by name."""
+        self.events.update(names)
+        return self.app.event(re.compile("^(" + "|".join(map(re.escape, names)) + ")$"))
+
     def command(self, name: str):
         """``app.command(name)``, recorded."""
         self.commands.add(name)

@@ -16,12 +16,12 @@ from bot.slack.blocks import (
     with_counts,
 )
 from bot.slack.context import Services
-from bot.worker import Handler
+from bot.worker import Handler, ManyHandler
 
 log = logging.getLogger(__name__)
 
 
-def handlers(services: Services, client: WebClient) -> dict[str, Handler]:
+def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]:
     """The inbox handlers, by kind."""
     store = services.store
     return {
@@ -30,6 +30,20 @@ def handlers(services: Services, client: WebClient) -> dict[str, Handler]:
         "delete": lambda p: answers.apply_delete(store, answers.Delete(**p)),
         "reaction": lambda p: answers.record_reaction(store, answers.Reaction(**p)),
         "click": lambda p: handle_click(services, client, p),
+    }
+
+
+def many_handlers(services: Services) -> dict[str, ManyHandler]:
+    """Handlers for the kinds that only touch the database, taking many items at once."""
+    store = services.store
+    single = handlers(services, None)
+
+    def each(kind: str) -> ManyHandler:
+        return lambda payloads: [single[kind](p) for p in payloads]
+
+    return {
+        "reply": lambda ps: answers.record_replies(store, [answers.Reply(**p) for p in ps]),
+        "edit": each("edit"), "delete": each("delete"), "reaction": each("reaction"),
     }
 
 

@@ -40,5 +40,4 @@ def register(registry: Registry, services: Services) -> None:
     def handler(ack: Ack, body: dict) -> None:
         on_event(ack, body, services)
 
-    for event in ("message", "reaction_added", "reaction_removed"):
-        registry.event(event)(handler)
+    registry.event_types("message", "reaction_added", "reaction_removed")(handler)

@@ -1,0 +1,121 @@
+"""Drive a running bot the way Slack would, over Socket Mode or signed HTTP, with payloads built
+from the real shapes in tests/fixtures/slack."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "slack"
+_ids = itertools.count(1)
+
+
+def fixture(name: str) -> dict:
+    """A fresh copy of one fixture."""
+    return copy.deepcopy(json.loads((FIXTURES / name).read_text()))
+
+
+def thread_reply(channel: str, thread_ts: str, ts: str, user: str, text: str) -> dict:
+    """A person's reply in a thread (the SDK fixture's shape, moved to a channel)."""
+    event = fixture("event_message_thread_reply.json")
+    event.update(channel=channel, channel_type="channel", thread_ts=thread_ts, ts=ts,
+                 event_ts=ts, user=user, text=text, parent_user_id="UBOT")
+    return event
+
+
+def top_level(channel: str, ts: str, user: str, text: str) -> dict:
+    """A message in the channel, not in a thread."""
+    event = fixture("event_message_top_level.json")
+    event.update(channel=channel, ts=ts, event_ts=ts, user=user, text=text)
+    return event
+
+
+def bot_reply(channel: str, thread_ts: str, ts: str) -> dict:
+    """Another app's bot replying in the thread."""
+    event = fixture("event_message_app_bot.json")
+    event.update(channel=channel, thread_ts=thread_ts, ts=ts, event_ts=ts)
+    return event
+
+
+def edited(channel: str, thread_ts: str, ts: str, user: str, text: str,
+           edited_ts: str) -> dict:
+    """``message_changed`` for a thread reply (the bolt-python fixture's shape)."""
+    event = fixture("event_message_changed.json")
+    event.update(channel=channel, ts=edited_ts, event_ts=edited_ts)
+    event["message"].update(text=text, user=user, ts=ts, thread_ts=thread_ts,
+                            edited={"user": user, "ts": edited_ts})
+    event["previous_message"].update(user=user, ts=ts, thread_ts=thread_ts)
+    return event
+
+
+def deleted(channel: str, thread_ts: str, ts: str, user: str, event_ts: str) -> dict:
+    """``message_deleted`` for a thread reply (the bolt-python fixture's shape)."""
+    event = fixture("event_message_deleted.json")
+    event.update(channel=channel, deleted_ts=ts, ts=event_ts, event_ts=event_ts)
+    event["previous_message"].update(user=user, ts=ts, thread_ts=thread_ts)
+    return event
+
+
+def reaction(channel: str, ts: str, user: str, name: str, added: bool, event_ts: str) -> dict:
+    """``reaction_added`` / ``reaction_removed`` on a message."""
+    event = fixture("event_reaction_added.json" if added else "event_reaction_removed.json")
+    event.update(user=user, reaction=name, event_ts=event_ts, item_user="UBOT")
+    event["item"].update(channel=channel, ts=ts)
+    return event
+
+
+def click(fake, message: dict, user: str, choice: str) -> dict:
+    """A block_actions payload for a choice button (the real captured shape)."""
+    payload = fixture("interactive_block_actions.json")
+    payload.update(user={"id": user, "username": user.lower(), "name": user.lower(),
+                         "team_id": "T0TEAM"},
+                   team={"id": "T0TEAM", "domain": "fake"}, api_app_id="A0FAKE",
+                   trigger_id=fake.issue_trigger_id(), message=message,
+                   channel={"id": message["channel"], "name": "team"},
+                   container={"type": "message", "message_ts": message["ts"],
+                              "channel_id": message["channel"], "is_ephemeral": False},
+                   response_url=f"{fake.base_url}/response/{next(_ids)}", enterprise=None,
+                   is_enterprise_install=False, token="fake-verification-token")
+    payload["actions"] = [{"type": "button", "block_id": "leadbot_choice",
+                           "action_id": f"leadbot_choice_{choice}", "value": choice,
+                           "text": {"type": "plain_text", "text": choice, "emoji": True},
+                           "action_ts": f"{time.time():.6f}"}]
+    return payload
+
+
+class Transport:
+    """Socket Mode or signed HTTP delivery to the bot, returning how long the ack took."""
+
+    def __init__(self, fake, mode: str, url: str | None = None):
+        self.fake, self.mode, self.url = fake, mode, url
+
+    def event(self, event: dict, event_id: str | None = None, retry: int = 0) -> float:
+        """Deliver one event; return the seconds until the bot's ack (HTTP 200)."""
+        event_id = event_id or f"Ev{next(_ids):08d}"
+        started = time.monotonic()
+        if self.mode == "http":
+            status, text = self.fake.deliver_event(
+                self.url, event, event_id=event_id, retry_num=retry or None,
+                retry_reason="http_timeout" if retry else None)
+            assert status == 200, (status, text)
+        else:
+            envelope = self.fake.event_envelope(event, event_id)
+            eid = self.fake.send_socket("events_api", envelope, retry_attempt=retry,
+                                        retry_reason="timeout" if retry else "")
+            self.fake.wait_for_ack(eid, timeout=3)
+        return time.monotonic() - started
+
+    def interaction(self, payload: dict[str, Any]) -> float:
+        """Deliver a block_actions payload; return the seconds until the ack."""
+        started = time.monotonic()
+        if self.mode == "http":
+            status, text = self.fake.deliver_interaction(self.url, payload)
+            assert status == 200, (status, text)
+        else:
+            eid = self.fake.send_socket("interactive", payload)
+            self.fake.wait_for_ack(eid, timeout=3)
+        return time.monotonic() - started
