@@ -47,3 +47,29 @@ def test_every_nudge_fits_slack_limits():
         assert blocks[0]["text"]["text"].startswith(f"*{content.theme}*\n")
         assert "thread" in blocks[1]["elements"][0]["text"]
         assert content.fallback_text()
+
+
+def test_counts_block_names_people_only_when_asked():
+    from bot.slack.blocks import COUNTS_BLOCK, build_counts_block, with_counts
+
+    counts = {"follow": ["U1"], "take": ["U2", "U3"], "pass": []}
+    anonymous = build_counts_block(counts, show_names=False)
+    assert anonymous["elements"][0]["text"] == "1 follow · 2 take · 0 pass"
+    named = build_counts_block(counts, show_names=True)
+    assert named["elements"][0]["text"] == "1 follow (<@U1>) · 2 take (<@U2>, <@U3>) · 0 pass"
+    blocks = build_prompt_blocks(prompt_content(_library(), 0))
+    once = with_counts(blocks, anonymous)
+    twice = with_counts(once, named)
+    assert [b.get("block_id") for b in twice].count(COUNTS_BLOCK) == 1
+    assert [b.get("block_id") for b in twice][3] == COUNTS_BLOCK  # right after the buttons
+    assert twice[3] == named
+
+
+def test_confirmations_fit_the_choice():
+    from bot.slack.blocks import build_choice_confirmation
+
+    assert "small, visible step" in build_choice_confirmation("take")
+    assert "don't complain" in build_choice_confirmation("pass")
+    assert build_choice_confirmation("follow", "take").startswith(
+        "Changed from _take the lead_ to _follow_")
+    assert "already chose *pass*" in build_choice_confirmation("pass", "pass")
