@@ -96,3 +96,19 @@ def test_times_stored_in_utc(store):
     local = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
     store.record_reflection(user="U1", text="x", at=local)
     assert store.export_rows("reflection")[0]["at"] == "2026-11-23T09:00:00Z"
+
+
+def test_two_processes_migrating_a_new_file_at_once(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import sys; from pathlib import Path; from bot.store import Store; "
+            "Store.open(Path(sys.argv[1])).close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path / "new.db")],
+                              cwd=REPO, stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors
+    assert Store.open(tmp_path / "new.db").applied_migrations() == [
+        "m001_initial", "m002_schedule_state", "m003_answers"]

@@ -87,7 +87,24 @@ class Store(AnswerQueries, ReportQueries):
 
     @locked
     def migrate(self) -> list[str]:
-        """Apply pending migrations; refuse a database written by a newer leadbot."""
+        """Apply pending migrations; refuse a database written by a newer leadbot.
+
+        The whole check-and-apply holds SQLite's write lock (BEGIN IMMEDIATE), so two processes
+        starting together on a new file do not both create the tables.
+        """
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path} is not a leadbot database ({exc})") from None
+        try:
+            pending = self._migrate_locked()
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self.db.conn.commit()
+        return pending
+
+    def _migrate_locked(self) -> list[str]:
         try:
             applied = [m.name for m in migrations.applied(self.db)]
         except sqlite3.DatabaseError as exc:
@@ -101,7 +118,7 @@ class Store(AnswerQueries, ReportQueries):
                 "or point LEADBOT_DB at another file"
             )
         pending = [m.name for m in migrations.pending(self.db)]
-        migrations.apply(self.db)
+        migrations.apply(self.db)  # inside our transaction: each migration is a savepoint
         return pending
 
     @locked
