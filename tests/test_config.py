@@ -85,6 +85,8 @@ BAD = [
      2, "concurrency", "greater than or equal to 1"),
     ("timezone: UTC\nmissed_run_grace: '1h'\nchannels:\n  - channel: C0123TEAM\n"
      "    prompt: '0 9 * * 1'\n", 2, "missed_run_grace", "expected a whole number, got '1h'"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
+     "    show_names: 'yes'\n", 5, "channels[0].show_names", "expected true or false, got 'yes'"),
     ("timezone: UTC\ntimezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
      2, "timezone", "this key appears twice"),
 ]

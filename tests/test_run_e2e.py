@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.store import Store
+from tests import slackdrive as sd
 from tests.e2e import BotProcess
 
 pytestmark = pytest.mark.e2e
@@ -118,23 +119,7 @@ def test_click_over_socket_mode_is_acked_and_recorded(fake, tmp_path):
 
 
 def _block_actions(fake, message: dict, choice: str) -> dict:
-    return {
-        "type": "block_actions",
-        "user": {"id": "U0123ADMIN", "username": "ada", "team_id": "T0TEAM"},
-        "api_app_id": "A0FAKE",
-        "token": "fake-verification-token",
-        "container": {"type": "message", "message_ts": message["ts"],
-                      "channel_id": "C0123TEAM", "is_ephemeral": False},
-        "trigger_id": fake.issue_trigger_id(),
-        "team": {"id": "T0TEAM", "domain": "fake"},
-        "channel": {"id": "C0123TEAM", "name": "team"},
-        "message": message,
-        "response_url": f"{fake.base_url}/response/1",
-        "actions": [{"type": "button", "block_id": "leadbot_choice",
-                     "action_id": f"leadbot_choice_{choice}", "value": choice,
-                     "text": {"type": "plain_text", "text": "x"},
-                     "action_ts": f"{time.time():.6f}"}],
-    }
+    return sd.click(fake, message, "U0123ADMIN", choice)
 
 
 def test_http_mode_health_signed_click_and_forged_signature(fake, tmp_path):
