@@ -134,6 +134,13 @@ class Inbox:
             return self._conn.execute(
                 "SELECT count(*) FROM inbox WHERE done_at IS NULL").fetchone()[0]
 
+    def pending_for(self, user: str) -> int:
+        """How many items about one person are not done yet."""
+        with self._lock:
+            return self._conn.execute(
+                "SELECT count(*) FROM inbox WHERE user = ? AND done_at IS NULL",
+                [user]).fetchone()[0]
+
     def forget_user(self, user: str) -> int:
         """Drop pending work about one person (done items keep no payload)."""
         with self._lock:

@@ -117,3 +117,22 @@ def m003_answers(db: Database) -> None:
             UNIQUE (post_id, user, reaction)
         )""")
     db.execute("CREATE INDEX reactions_user ON reactions (user)")
+
+
+@migrations()
+def m004_reflections(db: Database) -> None:
+    """Where a reflection came from and when it was last edited; the modals the bot opened."""
+    db.execute("ALTER TABLE reflections ADD COLUMN source TEXT NOT NULL DEFAULT 'modal'")
+    db.execute("ALTER TABLE reflections ADD COLUMN updated_at TEXT")
+    # A view submission is only accepted for a modal the bot opened, once, by the same person.
+    db.execute("""
+        CREATE TABLE modals (
+            view_id TEXT PRIMARY KEY,
+            user TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            channel TEXT,
+            reflection_id INTEGER,
+            opened_at TEXT NOT NULL,
+            submitted_at TEXT
+        )""")
+    db.execute("CREATE INDEX modals_user ON modals (user)")

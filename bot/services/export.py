@@ -19,7 +19,7 @@ COLUMNS = {
     "reply": [*COMMON, "thread_ts", "edited_at"],
     "choice": [*COMMON, "current"],
     "reaction": [*COMMON, "removed_at"],
-    "reflection": [*COMMON, "behavior", "shared"],
+    "reflection": [*COMMON, "behavior", "shared", "source", "updated_at"],
 }
 FILE_NAMES = {"post": "posts.csv", "reply": "replies.csv", "choice": "choices.csv",
               "reaction": "reactions.csv", "reflection": "reflections.csv"}

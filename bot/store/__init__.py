@@ -30,12 +30,13 @@ from bot.store.base import (
     locked,
     one_row,
 )
+from bot.store.reflections import ReflectionQueries
 from bot.store.reports import ReportQueries
 
 __all__ = ["CHOICES", "EXPORT_KINDS", "Store", "StoreError"]
 
 
-class Store(AnswerQueries, ReportQueries):
+class Store(AnswerQueries, ReflectionQueries, ReportQueries):
     """The database: open it with ``Store.open(path)``."""
 
     def __init__(self, db: Database, path: Path | None = None):

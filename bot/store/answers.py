@@ -1,4 +1,4 @@
-"""SQL for answers: choices, replies (edits, deletions), reactions, reflections, forgetting."""
+"""SQL for answers: choices, replies (edits, deletions), reactions, forgetting."""
 
 from __future__ import annotations
 
@@ -148,18 +148,7 @@ class AnswerQueries:
         """Delete everything stored about one person; return how many rows of each kind."""
         counts = {}
         with self.db.atomic():
-            for table in ("choices", "replies", "reactions", "reflections"):
+            for table in ("choices", "replies", "reactions", "reflections", "modals"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user = ?",
                                                 [user]).rowcount
         return counts
-
-    @locked
-    def record_reflection(self, *, user: str, text: str, at: datetime, channel: str | None = None,
-                          choice: str | None = None, behavior: str | None = None,
-                          shared: bool = False) -> int:
-        """Store a reflection and return its id."""
-        cursor = self.db.execute(
-            "INSERT INTO reflections (user, channel, text, choice, behavior, shared, at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [user, channel, text, choice, behavior, int(shared), to_iso(at)])
-        return cursor.lastrowid

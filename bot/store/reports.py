@@ -31,7 +31,8 @@ class ReportQueries:
                         "NULL AS choice, p.ts, r.at, r.removed_at FROM reactions r "
                         "JOIN posts p ON p.id = r.post_id WHERE r.at >= ? ORDER BY r.at, r.id",
             "reflection": "SELECT 'reflection' AS kind, channel, user, text, choice, NULL AS ts, "
-                          "at, behavior, shared FROM reflections WHERE at >= ? ORDER BY at, id",
+                          "at, behavior, shared, source, updated_at FROM reflections "
+                          "WHERE at >= ? ORDER BY at, id",
         }
         rows = all_rows(self.db.execute(queries[kind], [since_iso]))
         # choices change: the export says which is each person's current one

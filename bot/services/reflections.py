@@ -1,0 +1,161 @@
+"""Reflections: what each person writes down about what they followed, took or let go.
+
+Plain values in and out; the Slack layer turns these into commands, modals and the Home tab.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_iso
+from bot.store import CHOICES, Store
+
+TEXT_MAX = 3000  # Slack's own ceiling for a plain_text_input; the modal says it
+SUBCOMMANDS = ("history", "stats", "forget", "help")
+_PREFIX = re.compile(r"^\s*(follow(?:ed)?|take|took|pass(?:ed)?)\s*:\s*", re.IGNORECASE)
+_PREFIX_CHOICE = {"follow": "follow", "followed": "follow", "take": "take", "took": "take",
+                  "pass": "pass", "passed": "pass"}
+
+
+class InvalidReflection(ValueError):
+    """Input that cannot be stored as a reflection; the message says why, for the person, and
+    ``field`` which part of the form it is about ("text", "choice" or "behavior")."""
+
+    def __init__(self, message: str, field: str = "text"):
+        super().__init__(message)
+        self.field = field
+
+
+def clean_text(text: str) -> str:
+    """The text without control characters (newlines and tabs stay), trimmed."""
+    kept = "".join(ch for ch in text
+                   if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
+    return kept.replace("\r", "").strip()
+
+
+def check_text(text: str | None) -> str:
+    """The cleaned text, or InvalidReflection saying what is wrong with it."""
+    cleaned = clean_text(text or "")
+    if not cleaned:
+        raise InvalidReflection("Write a few words about what happened.")
+    if len(cleaned) > TEXT_MAX:
+        raise InvalidReflection(f"That is {len(cleaned):,} characters; the limit is "
+                                f"{TEXT_MAX:,}. Shorten it a little.")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class Request:
+    """What someone asked of ``/reflect``: a subcommand, a quick reflection, or the form."""
+
+    action: str  # "open", "quick", "history", "stats", "forget", "help", "unknown"
+    text: str = ""
+    choice: str | None = None
+
+
+def parse_request(text: str) -> Request:
+    """Read the words after ``/reflect``.
+
+    Nothing opens the form; a known subcommand runs it; a single unknown word gets the help
+    (it is most likely a mistyped subcommand); anything longer is a quick reflection, whose
+    choice is read from a leading ``follow:``, ``take:`` or ``pass:``.
+    """
+    stripped = clean_text(text or "")
+    if not stripped:
+        return Request("open")
+    word = stripped.lower()
+    if word in SUBCOMMANDS:
+        return Request(word)
+    match = _PREFIX.match(stripped)
+    if match:
+        return Request("quick", stripped[match.end():].strip(),
+                       _PREFIX_CHOICE[match.group(1).lower()])
+    if len(stripped.split()) == 1:
+        return Request("unknown", stripped)
+    return Request("quick", stripped)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A reflection as written in the form or the command, before it is stored."""
+
+    text: str
+    choice: str | None = None
+    behavior: str | None = None
+    shared: bool = False
+
+    def checked(self, behaviors: set[str]) -> Draft:
+        """This draft cleaned, or InvalidReflection."""
+        if self.choice is not None and self.choice not in CHOICES:
+            raise InvalidReflection(f"Unknown choice {self.choice!r}.", "choice")
+        if self.behavior is not None and self.behavior not in behaviors:
+            raise InvalidReflection("That theme is no longer in the library; pick another.",
+                                    "behavior")
+        return Draft(check_text(self.text), self.choice, self.behavior, bool(self.shared))
+
+
+def save(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[str],
+         channel: str | None = None, source: str = "modal") -> int:
+    """Check and store a new reflection; return its id."""
+    good = draft.checked(behaviors)
+    return store.record_reflection(user=user, text=good.text, at=clock.now(), channel=channel,
+                                   choice=good.choice, behavior=good.behavior,
+                                   shared=good.shared, source=source)
+
+
+def amend(store: Store, clock: Clock, user: str, reflection_id: int, draft: Draft, *,
+          behaviors: set[str]) -> bool:
+    """Replace a quick reflection with the fuller version from the form; False if it is gone."""
+    good = draft.checked(behaviors)
+    return store.update_reflection(reflection_id, user, text=good.text, choice=good.choice,
+                                   behavior=good.behavior, shared=good.shared, at=clock.now())
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def weekly_streak(times: list[datetime], tz: ZoneInfo, now: datetime) -> int:
+    """Weeks in a row (Monday to Sunday, in ``tz``) with at least one answer or reflection.
+
+    This week counts once it has one; until then the streak runs to last week, so it is not
+    broken on a Monday morning.
+    """
+    weeks = {week_start(t.astimezone(tz).date()) for t in times}
+    current = week_start(now.astimezone(tz).date())
+    if current not in weeks:
+        current -= timedelta(weeks=1)
+    streak = 0
+    while current in weeks:
+        streak += 1
+        current -= timedelta(weeks=1)
+    return streak
+
+
+@dataclass(frozen=True)
+class Stats:
+    """One person's own numbers."""
+
+    choices: dict[str, int]
+    reflections: int
+    reflection_choices: dict[str, int]
+    themes: list[tuple[str, int]]
+    streak: int
+
+
+def personal_stats(store: Store, user: str, tz: ZoneInfo, now: datetime) -> Stats:
+    """Counts by choice (prompts answered, reflections) and theme, and the weekly streak."""
+    choices = Counter(row["choice"] for row in store.choices_of(user))
+    reflections = store.reflections_of(user)
+    by_choice = Counter(r["choice"] for r in reflections if r["choice"])
+    themes = Counter(r["behavior"] for r in reflections if r["behavior"])
+    times = [from_iso(t) for t in store.answer_times(user)]
+    return Stats(choices={c: choices.get(c, 0) for c in CHOICES}, reflections=len(reflections),
+                 reflection_choices={c: by_choice.get(c, 0) for c in CHOICES},
+                 themes=themes.most_common(), streak=weekly_streak(times, tz, now))
