@@ -107,6 +107,7 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
         log.warning("no configured channel can be posted to yet; the bot keeps running so "
                     "answers are still recorded")
     inbox = Inbox(inbox_path(settings.db_path))
+    store.prune_modals(clock.now() - timedelta(days=1))  # Slack closes a modal within hours
     services = Services(config=config, store=store, clock=clock, inbox=inbox,
                         bot_user_id=identity.get("user_id"), channel_ids=channel_ids)
     app = create_app(client, settings.signing_secret if http else None, services)
@@ -119,6 +120,12 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     poster = Poster(config, store, web_client(settings, retries=False), clock,
                     resolve=lambda ch: channel_ids.get(ch.channel), stop=stop)
     scheduler = Scheduler(config, store, poster, clock, channel_ids)
+
+    def post_now_from_slack(channel, kind):
+        now = clock.now().replace(microsecond=0)
+        return poster.post(channel, kind, now, deadline=now + timedelta(minutes=2), manual=True)
+
+    services.post_now = post_now_from_slack
     scheduler.start()
     nxt = scheduler.next_run()
     log.info("scheduled %d job(s) in %d channel(s); next run %s",

@@ -87,6 +87,63 @@ def click(fake, message: dict, user: str, choice: str) -> dict:
     return payload
 
 
+def button(fake, user: str, action_id: str, value: str, *, message: dict | None = None,
+           view: dict | None = None) -> dict:
+    """A block_actions payload for any button, on a message or on a view (the Home tab)."""
+    payload = fixture("interactive_block_actions.json")
+    payload.update(user={"id": user, "username": user.lower(), "name": user.lower(),
+                         "team_id": "T0TEAM"},
+                   team={"id": "T0TEAM", "domain": "fake"}, api_app_id="A0FAKE",
+                   trigger_id=fake.issue_trigger_id(), enterprise=None,
+                   is_enterprise_install=False, token="fake-verification-token")
+    for key in ("message", "channel", "container", "response_url", "state"):
+        payload.pop(key, None)
+    if message is not None:
+        payload.update(message=message, channel={"id": message["channel"], "name": "team"},
+                       container={"type": "message", "message_ts": message["ts"],
+                                  "channel_id": message["channel"],
+                                  "is_ephemeral": bool(message.get("is_ephemeral"))})
+    if view is not None:
+        payload.update(view=view, container={"type": "view", "view_id": view["id"]})
+    payload["actions"] = [{"type": "button", "block_id": "b", "action_id": action_id,
+                           "value": value, "text": {"type": "plain_text", "text": value},
+                           "action_ts": f"{time.time():.6f}"}]
+    return payload
+
+
+def submission(view: dict, user: str, values: dict) -> dict:
+    """A view_submission (bolt-python's fixture) of ``view`` with ``state.values``."""
+    payload = fixture("interactive_view_submission.json")
+    payload.update(user={"id": user, "username": user.lower(), "name": user.lower(),
+                         "team_id": "T0TEAM"},
+                   team={"id": "T0TEAM", "domain": "fake"}, api_app_id="A0FAKE",
+                   token="fake-verification-token")
+    payload["view"] = {**copy.deepcopy(view), "state": {"values": values}}
+    return payload
+
+
+def reflect_values(text: str | None, choice: str | None = None, theme: str | None = None,
+                   shared: bool = False) -> dict:
+    """``state.values`` of the reflection form as Slack fills them."""
+    option = {"text": {"type": "plain_text", "text": "x", "emoji": True}}
+    return {
+        "reflect_text": {"text": {"type": "plain_text_input", "value": text}},
+        "reflect_choice": {"choice": {"type": "radio_buttons", "selected_option":
+                                      {**option, "value": choice} if choice else None}},
+        "reflect_theme": {"theme": {"type": "static_select", "selected_option":
+                                    {**option, "value": theme} if theme else None}},
+        "reflect_share": {"share": {"type": "checkboxes", "selected_options":
+                                    [{**option, "value": "share"}] if shared else []}},
+    }
+
+
+def home_opened(user: str, tab: str = "home") -> dict:
+    """``app_home_opened`` (the docs' example) for ``user``."""
+    event = fixture("event_app_home_opened.json")
+    event.update(user=user, tab=tab, event_ts=f"{time.time():.6f}")
+    return event
+
+
 class Transport:
     """Socket Mode or signed HTTP delivery to the bot, returning how long the ack took."""
 
@@ -108,6 +165,29 @@ class Transport:
                                         retry_reason="timeout" if retry else "")
             self.fake.wait_for_ack(eid, timeout=3)
         return time.monotonic() - started
+
+    def command(self, command: str, text: str, user: str, channel: str) -> dict:
+        """Run a slash command; return the bot's ack body (its answer to the person)."""
+        if self.mode == "http":
+            status, body = self.fake.deliver_command(self.url, command, text, user, channel)
+            assert status == 200, (status, body)
+            if not body.strip():
+                return {}
+            # Slack takes a plain-text body as {"text": body}, and so do we
+            return json.loads(body) if body.lstrip().startswith("{") else {"text": body}
+        payload = self.fake.command_payload(command, text, user, channel)
+        eid = self.fake.send_socket("slash_commands", payload)
+        return self.fake.wait_for_ack(eid, timeout=3).get("payload") or {}
+
+    def interact(self, payload: dict[str, Any]) -> dict:
+        """Deliver an interaction; return the bot's ack body (response_action, ...)."""
+        if self.mode == "http":
+            status, body = self.fake.deliver_interaction(self.url, payload)
+            assert status == 200, (status, body)
+            return json.loads(body) if body.strip() else {}
+        # what Slack adds to every interaction (response_url for message buttons...)
+        eid = self.fake.send_socket("interactive", self.fake.interaction_payload(payload))
+        return self.fake.wait_for_ack(eid, timeout=3).get("payload") or {}
 
     def interaction(self, payload: dict[str, Any]) -> float:
         """Deliver a block_actions payload; return the seconds until the ack."""

@@ -34,9 +34,14 @@ def test_events_match(store, clock):
 def test_scopes_cover_the_events():
     scopes = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     needs = {"message.channels": "channels:history", "message.groups": "groups:history",
-             "reaction_added": "reactions:read", "reaction_removed": "reactions:read"}
+             "reaction_added": "reactions:read", "reaction_removed": "reactions:read",
+             "app_home_opened": None}
     for event in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
-        assert needs[event] in scopes
+        assert needs[event] is None or needs[event] in scopes
+    if MANIFEST["features"].get("slash_commands"):
+        assert "commands" in scopes
+    if "app_home_opened" in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
+        assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def test_commands_match(store, clock):

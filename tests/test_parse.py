@@ -154,3 +154,12 @@ def test_malformed_events_are_still_acked(tmp_path, store, name):
     for n, mutation in enumerate(_mutations(event)):
         on_event(lambda: acks.append(1), body(_apply(event, mutation), f"E{n}"), services)
     assert len(acks) == len(list(_mutations(event)))
+
+
+def test_plain_from_slack_turns_escaped_command_text_into_words():
+    from bot.slack.parse import plain_from_slack
+
+    text = ("take: thanked <@U0000BOB|bob> in <#C0123TEAM|team> for R&amp;D &lt;3 "
+            "<https://example.com/a3|the A3> <!here> <@U0000ADA>")
+    assert plain_from_slack(text) == ("take: thanked @bob in #team for R&D <3 "
+                                      "the A3 (https://example.com/a3) @here @U0000ADA")

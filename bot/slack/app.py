@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.context import Services
-from bot.slack.listeners import answers, choices
+from bot.slack.listeners import admin, answers, choices, reflect
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,8 @@ def register(app: App, services: Services) -> Registry:
     # Events first: they are the busiest path, and Bolt tries listeners in this order.
     answers.register(registry, services)
     choices.register(registry, services)
+    reflect.register(registry, services)
+    admin.register(registry, services)
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:

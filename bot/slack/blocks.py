@@ -27,6 +27,11 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def escape(text: str) -> str:
+    """People's own words made safe for mrkdwn: Slack reads &, < and > as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def quote(text: str) -> str:
     """Slack blockquote: every line prefixed with '>'."""
     return "\n".join(f">{line}" if line else ">" for line in text.splitlines())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.clock import Clock
 from bot.config import Channel, Config
@@ -20,6 +23,15 @@ class Services:
     inbox: Inbox | None = None
     bot_user_id: str | None = None
     channel_ids: dict[str, str] = field(default_factory=dict)
+    # Posts one message now through the scheduler's path (set once the poster exists).
+    post_now: Callable[[Channel, str], Any] | None = None
+    # Who is in each channel, cached for the Home tab: {channel_id: (fetched_monotonic, ids)}
+    members: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def themes(self) -> dict[str, str]:
+        """The library's behaviour themes, id to display name."""
+        return {key: b.name for key, b in self.config.library.behaviors.items()}
 
     def channel_config(self, channel_id: str) -> Channel | None:
         """The configured channel that resolved to ``channel_id``."""

@@ -15,3 +15,23 @@ CHOICE_LABELS = {
     "take": "I'll take the lead",
     "pass": "Not this time",
 }
+
+REFLECT_COMMAND = "/reflect"
+ADMIN_COMMAND = "/leadbot"
+
+# The reflection modal: its callback, and each input's block and action.
+REFLECT_VIEW = "leadbot_reflect"
+REFLECT_TEXT = ("reflect_text", "text")
+REFLECT_CHOICE = ("reflect_choice", "choice")
+REFLECT_THEME = ("reflect_theme", "theme")
+REFLECT_SHARE = ("reflect_share", "share")
+# Opens the modal: from the Home tab (no value) or "Add details" (value: the reflection's id).
+OPEN_REFLECT_ACTION = "leadbot_reflect_open"
+FORGET_CONFIRM_ACTION = "leadbot_forget_confirm"
+FORGET_CANCEL_ACTION = "leadbot_forget_cancel"
+
+REFLECT_CHOICE_LABELS = {
+    "follow": "I followed",
+    "take": "I took the lead",
+    "pass": "I let it go",
+}

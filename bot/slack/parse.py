@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.services.answers import Click, Delete, Edit, Reaction, Reply
+from bot.services.reflections import Draft
 from bot.slack import ids
 
 # Message subtypes that are a person writing (a reply also sent to the channel, a file with a
@@ -97,3 +98,37 @@ def parse_click(body: dict) -> Work | None:
                   action_ts=action.get("action_ts") or "")
     key = f"click:{channel}:{message_ts}:{user}:{click.action_ts}"
     return key, "click", asdict(click), user
+
+
+def parse_reflect_values(values: dict) -> Draft:
+    """The reflection form's ``view.state.values`` as a Draft (missing inputs are empty)."""
+
+    def element(pair: tuple[str, str]) -> dict:
+        return (values.get(pair[0]) or {}).get(pair[1]) or {}
+
+    chosen = element(ids.REFLECT_CHOICE).get("selected_option") or {}
+    theme = element(ids.REFLECT_THEME).get("selected_option") or {}
+    shared = element(ids.REFLECT_SHARE).get("selected_options") or []
+    return Draft(text=element(ids.REFLECT_TEXT).get("value") or "",
+                 choice=chosen.get("value") or None, behavior=theme.get("value") or None,
+                 shared=any(o.get("value") == "share" for o in shared))
+
+
+_SLACK_TOKEN = re.compile(r"<([@#!])?([^>|]+)(?:\|([^>]*))?>")
+
+
+def plain_from_slack(text: str) -> str:
+    """Slack's escaped message text as the words a person sees: ``<@U1|bob>`` is "@bob",
+    ``<#C1|team>`` "#team", ``<https://x|docs>`` "docs (https://x)", and &amp; &lt; &gt; are
+    characters again. (Text typed into a modal arrives plain already.)"""
+
+    def token(match: re.Match) -> str:
+        sigil, target, label = match.group(1), match.group(2), match.group(3)
+        if sigil in ("@", "#"):
+            return sigil + (label or target)
+        if sigil == "!":
+            return "@" + (label or target.split("^")[0])
+        return f"{label} ({target})" if label and label != target else target
+
+    plain = _SLACK_TOKEN.sub(token, text)
+    return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -16,6 +16,7 @@ from bot.slack.blocks import (
     with_counts,
 )
 from bot.slack.context import Services
+from bot.slack.home import publish_home
 from bot.worker import Handler, ManyHandler
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
         "delete": lambda p: answers.apply_delete(store, answers.Delete(**p)),
         "reaction": lambda p: answers.record_reaction(store, answers.Reaction(**p)),
         "click": lambda p: handle_click(services, client, p),
+        "home": lambda p: publish_home(services, client, p["user"]),
+        "ephemeral": lambda p: client.chat_postEphemeral(**p),
     }
 
 

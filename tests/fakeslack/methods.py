@@ -145,6 +145,16 @@ def conversations_join(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+@handles("conversations.members")
+def conversations_members(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
+    """A conversation's members, paginated; the bot must be able to see it."""
+    ch = ws.resolve_channel(args["channel"])
+    if not ws.visible(ch):
+        raise ArgError("channel_not_found")
+    page, cursor = _page(sorted(ch.members), args, 100, 1000)
+    return {"ok": True, "members": page, "response_metadata": {"next_cursor": cursor}}
+
+
 @handles("conversations.open")
 def conversations_open(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     """Open (or find) the DM with one user."""

@@ -1,0 +1,63 @@
+"""The Home tab: gather one person's data and publish it (run by the inbox worker)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import from_iso
+from bot.services.admin import next_run
+from bot.services.reflections import weekly_streak
+from bot.slack.context import Services
+from bot.slack.reflect_blocks import HOME_ITEMS, home_view
+
+log = logging.getLogger(__name__)
+MEMBERS_TTL = 600.0  # seconds a channel's member list is trusted for the Home tab
+
+
+def channel_members(services: Services, client: WebClient, channel_id: str) -> frozenset[str]:
+    """The channel's members (cached); empty when Slack will not say."""
+    now = time.monotonic()
+    with services.lock:
+        cached = services.members.get(channel_id)
+    if cached and now - cached[0] < MEMBERS_TTL:
+        return cached[1]
+    members: set[str] = set()
+    try:
+        for page in client.conversations_members(channel=channel_id, limit=1000):
+            members.update(page.get("members") or [])
+    except SlackApiError as exc:
+        log.warning("cannot list the members of %s (%s)", channel_id,
+                    exc.response.get("error"))
+        return frozenset()
+    found = frozenset(members)
+    with services.lock:
+        services.members[channel_id] = (now, found)
+    return found
+
+
+def build_home(services: Services, client: WebClient, user: str) -> dict:
+    """``user``'s Home tab as a view."""
+    store, config, now = services.store, services.config, services.clock.now()
+    upcoming = []
+    for channel in config.channels:
+        channel_id = services.channel_ids.get(channel.channel)
+        if not channel_id or user not in channel_members(services, client, channel_id):
+            continue
+        at = next_run(channel, "prompt", now)
+        if at is not None:
+            upcoming.append((channel_id, at))
+    times = [from_iso(t) for t in store.answer_times(user)]
+    return home_view(reflections=store.reflections_of(user, HOME_ITEMS),
+                     choices=store.choices_of(user, HOME_ITEMS),
+                     streak=weekly_streak(times, config.timezone, now),
+                     upcoming=sorted(upcoming, key=lambda item: item[1]),
+                     themes=services.themes(), tz=config.timezone)
+
+
+def publish_home(services: Services, client: WebClient, user: str) -> None:
+    """Publish ``user``'s Home tab."""
+    client.views_publish(user_id=user, view=build_home(services, client, user))

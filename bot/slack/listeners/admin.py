@@ -1,0 +1,88 @@
+"""/leadbot status and /leadbot post-now, for the people under ``admins`` in the config file.
+
+Anyone else gets a polite refusal that names nothing (no channels, no admins). Posting runs on
+its own thread so the command is acked at once; the result follows through response_url.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_bolt import Ack, Respond
+
+from bot.services import admin
+from bot.slack import ids
+from bot.slack import reflect_blocks as rb
+from bot.slack.context import Services
+from bot.slack.registry import Registry
+
+log = logging.getLogger(__name__)
+
+
+def on_command(ack: Ack, body: dict, respond: Respond, services: Services) -> None:
+    """``/leadbot [status | post-now CHANNEL [prompt|nudge] | help]``."""
+    user = body.get("user_id", "")
+    if not admin.is_admin(services.config, user):
+        log.info("%s tried /leadbot and is not an admin", user)
+        ack(text=rb.ADMIN_REFUSAL)
+        return
+    words = (body.get("text") or "").split()
+    sub = words[0].lower() if words else "status"
+    if sub == "status":
+        pending = services.inbox.pending() if services.inbox is not None else 0
+        headline, rows = admin.status(services.config, services.store, services.channel_ids,
+                                      services.clock.now(), pending)
+        ack(blocks=rb.status_blocks(headline, rows), text=headline)
+    elif sub in ("post-now", "post"):
+        _post_now(ack, respond, services, user, words[1:])
+    else:
+        ack(blocks=rb.admin_help(), text="leadbot admin commands")
+
+
+def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
+              args: list[str]) -> None:
+    if not args:
+        ack(text="Which channel? `/leadbot post-now #channel [prompt|nudge]`")
+        return
+    kind = args[1].lower() if len(args) > 1 else "prompt"
+    if kind not in admin.POST_KINDS:
+        ack(text=f"`{kind[:20]}` is not something I post now; use `prompt` or `nudge`.")
+        return
+    channel = admin.find_channel(services.config, services.channel_ids, args[0])
+    if channel is None:
+        configured = ", ".join(f"`{c.channel}`" for c in services.config.channels)
+        ack(text=f"`{args[0][:80]}` is not one of leadbot's channels ({configured}). Add it "
+                 "to the configuration file first.")
+        return
+    if services.post_now is None:
+        ack(text="This leadbot process cannot post; try `leadbot post-now` on the server.")
+        return
+    post_now = services.post_now
+    ack(text=f"Posting a {kind} to {channel.channel}…")
+    log.info("%s asked for a %s in %s", user, kind, channel.channel)
+
+    def run() -> None:
+        try:
+            result = post_now(channel, kind)
+        except Exception:  # reported to the admin, never lost in a thread
+            log.exception("post-now from Slack failed")
+            respond(text=f"Could not post to {channel.channel}: see the bot's log.",
+                    replace_original=False)
+            return
+        if result.status == "posted":
+            respond(text=f":white_check_mark: Posted the {kind} to {channel.channel}.",
+                    replace_original=False)
+        else:
+            respond(text=f"Not posted to {channel.channel}: {result.error or result.status}.",
+                    replace_original=False)
+
+    threading.Thread(target=run, name="post-now", daemon=True).start()
+
+
+def register(registry: Registry, services: Services) -> None:
+    """Attach /leadbot."""
+
+    @registry.command(ids.ADMIN_COMMAND)
+    def command(ack: Ack, body: dict, respond: Respond) -> None:
+        on_command(ack, body, respond, services)

@@ -1,0 +1,221 @@
+"""/reflect, its modal, "Add details", forgetting oneself, and the Home tab.
+
+Every path answers Slack inside its 3 seconds: the command's answer is its ack, the modal is
+opened with the fresh trigger_id before anything else, and Slack calls that are not needed for
+the answer (the Home tab, a confirmation) go to the inbox for the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services import reflections
+from bot.services.people import forget_person
+from bot.services.reflections import Draft, InvalidReflection
+from bot.slack import ids
+from bot.slack import reflect_blocks as rb
+from bot.slack.context import Services
+from bot.slack.parse import parse_reflect_values, plain_from_slack
+from bot.slack.registry import Registry
+
+log = logging.getLogger(__name__)
+FIELD_BLOCKS = {"text": ids.REFLECT_TEXT[0], "choice": ids.REFLECT_CHOICE[0],
+                "behavior": ids.REFLECT_THEME[0]}
+HISTORY_LIMIT = 10
+
+
+def _later(services: Services, kind: str, payload: dict, user: str) -> None:
+    """Queue Slack work that the answer does not wait for."""
+    if services.inbox is not None:
+        services.inbox.put(f"{kind}:{user}:{uuid.uuid4().hex}", kind, payload,
+                           services.clock.now(), user=user)
+
+
+def refresh_home(services: Services, user: str) -> None:
+    """Republish ``user``'s Home tab soon."""
+    _later(services, "home", {"user": user}, user)
+
+
+def _configured(services: Services, channel_id: str | None) -> str | None:
+    """The channel ID if it is one of leadbot's channels (reflections keep only those)."""
+    return channel_id if channel_id and services.channel_config(channel_id) else None
+
+
+def open_modal(services: Services, client: WebClient, trigger_id: str, user: str, *,
+               channel: str | None, reflection: dict | None = None) -> str | None:
+    """Open the reflection form and remember it; None, or what went wrong, for the person."""
+    themes = services.themes()
+    if reflection:
+        view = rb.reflect_modal(themes, text=reflection["text"] or "",
+                                choice=reflection["choice"], theme=reflection["behavior"],
+                                shared=bool(reflection["shared"]), details=True)
+    else:
+        view = rb.reflect_modal(themes)
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        return "Slack did not open the form in time; please try again."
+    services.store.record_modal(opened["view"]["id"], user, "reflect", services.clock.now(),
+                                channel=channel,
+                                reflection_id=reflection["id"] if reflection else None)
+    return None
+
+
+def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
+    """``/reflect [text | history | stats | forget | help]``."""
+    user, channel = body.get("user_id", ""), body.get("channel_id")
+    request = reflections.parse_request(plain_from_slack(body.get("text") or ""))
+    store, tz = services.store, services.config.timezone
+    if request.action == "open":
+        problem = open_modal(services, client, body.get("trigger_id", ""), user,
+                             channel=_configured(services, channel))
+        if problem:
+            ack(text=problem)
+        else:
+            ack()
+    elif request.action == "quick":
+        try:
+            draft = Draft(request.text, request.choice)
+            reflection_id = reflections.save(store, services.clock, user, draft,
+                                             behaviors=set(services.themes()),
+                                             channel=_configured(services, channel),
+                                             source="quick")
+        except InvalidReflection as exc:
+            ack(text=f"Nothing was saved. {exc} (`/reflect` opens the form.)")
+            return
+        saved = store.reflection(reflection_id)
+        ack(blocks=rb.quick_saved(reflection_id, saved["text"], saved["choice"]),
+            text=rb.saved_text(saved["choice"], False))
+        refresh_home(services, user)
+    elif request.action == "history":
+        ack(blocks=rb.history_blocks(store.reflections_of(user, HISTORY_LIMIT),
+                                     services.themes(), tz), text="Your last reflections")
+    elif request.action == "stats":
+        stats = reflections.personal_stats(store, user, tz, services.clock.now())
+        ack(blocks=rb.stats_blocks(stats, services.themes()), text="Your numbers")
+    elif request.action == "forget":
+        held = store.held_about(user)
+        if services.inbox is not None:
+            held["pending answers"] = services.inbox.pending_for(user)
+        ack(blocks=rb.forget_confirm(held), text="Delete everything leadbot keeps about you?")
+    else:
+        ack(blocks=rb.help_blocks(request.text if request.action == "unknown" else None),
+            text="What /reflect can do")
+
+
+def on_submit(ack: Ack, body: dict, services: Services) -> None:
+    """A submitted reflection form: check it, store it once, confirm."""
+    view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
+    store = services.store
+    modal = store.modal(view.get("id", ""))
+    if modal is None or modal["user"] != user or modal["purpose"] != "reflect":
+        log.warning("a reflection form leadbot did not open for %s was submitted; ignored",
+                    user)
+        ack(response_action="update", view=rb.expired_modal())
+        return
+    draft = parse_reflect_values((view.get("state") or {}).get("values") or {})
+    behaviors = set(services.themes())
+    try:
+        draft = draft.checked(behaviors)
+    except InvalidReflection as exc:
+        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
+        return
+    with store.batch():
+        if not store.close_modal(modal["view_id"], services.clock.now()):
+            ack()  # the same submission again: stored the first time
+            return
+        amended = modal["reflection_id"] is not None and reflections.amend(
+            store, services.clock, user, modal["reflection_id"], draft, behaviors=behaviors)
+        if not amended:  # a new reflection, or its quick version was forgotten meanwhile
+            reflections.save(store, services.clock, user, draft, behaviors=behaviors,
+                             channel=modal["channel"])
+    if modal["channel"]:
+        ack()
+        _later(services, "ephemeral", {"channel": modal["channel"], "user": user,
+                                       "text": rb.saved_text(draft.choice, draft.shared)}, user)
+    else:
+        ack(response_action="update", view=rb.saved_modal())
+    refresh_home(services, user)
+
+
+def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
+            services: Services) -> None:
+    """"Write a reflection" (Home tab) or "Add details" (after a quick reflection)."""
+    user = (body.get("user") or {}).get("id", "")
+    value = ((body.get("actions") or [{}])[0]).get("value") or ""
+    channel = (body.get("container") or {}).get("channel_id") or (
+        body.get("channel") or {}).get("id")
+    reflection = None
+    if value.isdigit():
+        reflection = services.store.reflection(int(value))
+        if reflection is None or reflection["user"] != user:
+            ack()
+            respond(text="That reflection is no longer stored (it may have been forgotten).",
+                    replace_original=False)
+            return
+        channel = reflection["channel"] or channel
+    problem = open_modal(services, client, body.get("trigger_id", ""), user,
+                         channel=_configured(services, channel), reflection=reflection)
+    ack()
+    if problem and body.get("response_url"):
+        respond(text=problem, replace_original=False)
+
+
+def on_forget(ack: Ack, body: dict, respond: Respond, services: Services) -> None:
+    """The confirmed ``/reflect forget``: delete everything about whoever clicked."""
+    ack()
+    user = (body.get("user") or {}).get("id", "")
+    report = forget_person(services.store, services.inbox, user)
+    log.info("forgot %s at their request: %s", user, report)
+    respond(text=rb.forgotten_text(report), replace_original=True)
+    refresh_home(services, user)
+
+
+def on_keep(ack: Ack, respond: Respond) -> None:
+    """``/reflect forget`` cancelled."""
+    ack()
+    respond(text="Nothing was deleted.", replace_original=True)
+
+
+def on_home_opened(ack: Ack, body: dict, services: Services) -> None:
+    """Someone opened leadbot's Home tab: publish it fresh (through the inbox)."""
+    event = body.get("event") or {}
+    user = event.get("user")
+    if event.get("tab") == "home" and user and services.inbox is not None:
+        services.inbox.put(f"event:{body.get('event_id') or event.get('event_ts')}", "home",
+                           {"user": user}, services.clock.now(), user=user)
+    ack()
+
+
+def register(registry: Registry, services: Services) -> None:
+    """Attach the reflection listeners."""
+
+    @registry.command(ids.REFLECT_COMMAND)
+    def command(ack: Ack, body: dict, client: WebClient) -> None:
+        on_command(ack, body, client, services)
+
+    @registry.view(ids.REFLECT_VIEW)
+    def submit(ack: Ack, body: dict) -> None:
+        on_submit(ack, body, services)
+
+    @registry.action(ids.OPEN_REFLECT_ACTION)
+    def open_form(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        on_open(ack, body, client, respond, services)
+
+    @registry.action(ids.FORGET_CONFIRM_ACTION)
+    def forget(ack: Ack, body: dict, respond: Respond) -> None:
+        on_forget(ack, body, respond, services)
+
+    @registry.action(ids.FORGET_CANCEL_ACTION)
+    def keep(ack: Ack, respond: Respond) -> None:
+        on_keep(ack, respond)
+
+    @registry.event("app_home_opened")
+    def home(ack: Ack, body: dict) -> None:
+        on_home_opened(ack, body, services)

@@ -1,0 +1,276 @@
+"""Pure Block Kit builders for reflections: the modal, /reflect's answers, the Home tab, and
+/leadbot's answers to admins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import from_iso
+from bot.services.admin import ChannelStatus
+from bot.services.reflections import TEXT_MAX, Stats
+from bot.slack import ids
+from bot.slack.blocks import SECTION_TEXT_MAX, Block, _clip, _mrkdwn, _plain, escape, quote
+
+View = dict[str, Any]
+OPTION_TEXT_MAX = 75
+HOME_ITEMS = 5
+
+
+def _option(text: str, value: str) -> dict:
+    return {"text": _plain(_clip(text, OPTION_TEXT_MAX)), "value": value}
+
+
+def _section(text: str, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": _mrkdwn(_clip(text, SECTION_TEXT_MAX))}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(_clip(text, 2000))]}
+
+
+def _when(at: str, tz: ZoneInfo) -> str:
+    return from_iso(at).astimezone(tz).strftime("%a %d %b %Y")
+
+
+def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None = None,
+                  theme: str | None = None, shared: bool = False,
+                  details: bool = False) -> View:
+    """The reflection form; prefilled when adding details to a quick reflection."""
+    text_el: dict[str, Any] = {
+        "type": "plain_text_input", "action_id": ids.REFLECT_TEXT[1], "multiline": True,
+        "max_length": TEXT_MAX,
+        "placeholder": _plain("What did you see, choose and do? What did you learn?"),
+    }
+    if text:
+        text_el["initial_value"] = text[:TEXT_MAX]
+    choices = [_option(label, value) for value, label in ids.REFLECT_CHOICE_LABELS.items()]
+    choice_el: dict[str, Any] = {"type": "radio_buttons", "action_id": ids.REFLECT_CHOICE[1],
+                                 "options": choices}
+    if choice in ids.REFLECT_CHOICE_LABELS:
+        choice_el["initial_option"] = _option(ids.REFLECT_CHOICE_LABELS[choice], choice)
+    blocks: list[Block] = [
+        {"type": "input", "block_id": ids.REFLECT_TEXT[0], "element": text_el,
+         "label": _plain("What happened?"),
+         "hint": _plain(f"Up to {TEXT_MAX:,} characters. Only you see it unless you share it "
+                        "below.")},
+        {"type": "input", "block_id": ids.REFLECT_CHOICE[0], "optional": True,
+         "element": choice_el, "label": _plain("Which choice was it?")},
+    ]
+    if themes:
+        options = [_option(name, key) for key, name in list(themes.items())[:100]]
+        theme_el: dict[str, Any] = {"type": "static_select", "action_id": ids.REFLECT_THEME[1],
+                                    "placeholder": _plain("Pick a behaviour"),
+                                    "options": options}
+        if theme in themes:
+            theme_el["initial_option"] = _option(themes[theme], theme)
+        blocks.append({"type": "input", "block_id": ids.REFLECT_THEME[0], "optional": True,
+                       "element": theme_el, "label": _plain("Which behaviour did it touch?")})
+    share = _option("Share it anonymously in the team digest", "share")
+    share["description"] = _plain("Without your name. Unticked, it stays private to you.")
+    share_el: dict[str, Any] = {"type": "checkboxes", "action_id": ids.REFLECT_SHARE[1],
+                                "options": [share]}
+    if shared:
+        share_el["initial_options"] = [share]
+    blocks.append({"type": "input", "block_id": ids.REFLECT_SHARE[0], "optional": True,
+                   "element": share_el, "label": _plain("Sharing")})
+    return {"type": "modal", "callback_id": ids.REFLECT_VIEW,
+            "title": _plain("Add details" if details else "Reflect"),
+            "submit": _plain("Save"), "close": _plain("Cancel"), "blocks": blocks}
+
+
+def expired_modal() -> View:
+    """What replaces a form leadbot has no record of opening (or opened for someone else)."""
+    return {"type": "modal", "title": _plain("Reflect"), "close": _plain("Close"),
+            "blocks": [_section("This form is no longer open, so nothing was saved. Run "
+                                "`/reflect` to write your reflection again.")]}
+
+
+def saved_modal() -> View:
+    """The form's own confirmation, when it was opened from the Home tab."""
+    return {"type": "modal", "title": _plain("Reflect"), "close": _plain("Close"),
+            "blocks": [_section(":white_check_mark: Saved. It is on your Home tab; only you "
+                                "see it unless you chose to share it.")]}
+
+
+def _choice_words(choice: str | None) -> str:
+    return ids.REFLECT_CHOICE_LABELS.get(choice or "", "")
+
+
+def saved_text(choice: str | None, shared: bool) -> str:
+    """The private confirmation of a stored reflection."""
+    parts = [":white_check_mark: Reflection saved"]
+    if choice:
+        parts.append(f" ({_choice_words(choice)})")
+    parts.append(". Shared anonymously in the team digest." if shared
+                 else ". Only you can see it.")
+    return "".join(parts)
+
+
+def quick_saved(reflection_id: int, text: str, choice: str | None) -> list[Block]:
+    """The answer to ``/reflect some text``: what was saved, and "Add details"."""
+    return [
+        _section(saved_text(choice, False) + "\n" + quote(escape(_clip(text, 600)))),
+        {"type": "actions", "block_id": "leadbot_quick_saved", "elements": [
+            {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION,
+             "text": _plain("Add details"), "value": str(reflection_id)}]},
+    ]
+
+
+def help_blocks(unknown: str | None = None) -> list[Block]:
+    """What ``/reflect`` can do."""
+    lines = []
+    if unknown:
+        lines.append(f"`{_clip(unknown, 40)}` is not something `/reflect` knows. To save it as "
+                     "a reflection, write a few more words.")
+    lines += [
+        "*Reflect on what you followed, took or let go.* Only you see your reflections "
+        "unless you share one.",
+        "• `/reflect` opens the form",
+        "• `/reflect what happened…` saves it straight away (start with `follow:`, `take:` "
+        "or `pass:` to say which choice it was)",
+        "• `/reflect history` your last 10 reflections",
+        "• `/reflect stats` your counts and your weekly streak",
+        "• `/reflect forget` delete everything leadbot keeps about you",
+        "Your Home tab (open leadbot in the sidebar) shows the same, and what comes next.",
+    ]
+    return [_section("\n".join(lines))]
+
+
+def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo) -> list[Block]:
+    """Someone's last reflections, newest first."""
+    if not reflections:
+        return [_section("You have no reflections yet. `/reflect` opens the form; it takes a "
+                         "minute, and only you see it.")]
+    blocks = [_section(f"*Your last {len(reflections)} reflection(s)*")]
+    for row in reflections:
+        blocks.append(_reflection_section(row, themes, tz, 400))
+    return blocks
+
+
+def _reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, clip: int) -> Block:
+    meta = [f"*{_when(row['at'], tz)}*"]
+    if row.get("choice"):
+        meta.append(_choice_words(row["choice"]))
+    if row.get("behavior"):
+        meta.append(themes.get(row["behavior"], row["behavior"]))
+    meta.append("shared anonymously" if row.get("shared") else "private")
+    return _section(" · ".join(meta) + "\n" + quote(escape(_clip(row["text"] or "", clip))))
+
+
+def stats_blocks(stats: Stats, themes: dict[str, str]) -> list[Block]:
+    """Someone's own numbers."""
+    c, r = stats.choices, stats.reflection_choices
+    lines = [
+        "*Your numbers*",
+        f"On prompts: {c['follow']} follow · {c['take']} take the lead · {c['pass']} pass",
+        f"Reflections: {stats.reflections} ({r['follow']} followed · {r['take']} took the "
+        f"lead · {r['pass']} let go)",
+    ]
+    if stats.themes:
+        lines.append("Themes: " + ", ".join(f"{themes.get(t, t)} {n}" for t, n in stats.themes))
+    lines.append(_streak_line(stats.streak))
+    return [_section("\n".join(lines))]
+
+
+def _streak_line(streak: int) -> str:
+    if streak == 0:
+        return "Weekly streak: none yet. One answer or reflection this week starts one."
+    return f"Weekly streak: {streak} week{'s' if streak != 1 else ''} in a row :seedling:"
+
+
+FORGET_WORDS = {"choices": "choices", "replies": "thread replies", "reactions": "reactions",
+                "reflections": "reflections", "pending answers": "answers not yet recorded"}
+
+
+def forget_confirm(held: dict[str, int]) -> list[Block]:
+    """Ask before deleting everything about someone."""
+    listed = ", ".join(f"{n} {FORGET_WORDS.get(k, k)}" for k, n in held.items())
+    return [
+        _section(f"*Delete everything leadbot keeps about you?*\nThat is {listed}. It cannot "
+                 "be undone. Counts already shown in channels are not rewritten."),
+        {"type": "actions", "block_id": "leadbot_forget", "elements": [
+            {"type": "button", "action_id": ids.FORGET_CONFIRM_ACTION, "style": "danger",
+             "text": _plain("Delete everything"), "value": "forget"},
+            {"type": "button", "action_id": ids.FORGET_CANCEL_ACTION,
+             "text": _plain("Keep it"), "value": "keep"}]},
+    ]
+
+
+def forgotten_text(report: dict[str, int]) -> str:
+    """What forgetting deleted."""
+    listed = ", ".join(f"{n} {FORGET_WORDS.get(k, k)}" for k, n in report.items())
+    return f":wastebasket: Done. Deleted {listed}. leadbot keeps nothing else about you."
+
+
+def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
+              upcoming: list[tuple[str, datetime]], themes: dict[str, str],
+              tz: ZoneInfo) -> View:
+    """The person's Home tab: what comes next, their recent choices and reflections."""
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain("Your leadership practice")},
+        _section("When you see good leadership, follow it if you wish. If you don't see it, "
+                 "take it. If you wish. If you don't, don't complain.\n" + _streak_line(streak)),
+        {"type": "actions", "block_id": "leadbot_home_actions", "elements": [
+            {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION, "style": "primary",
+             "text": _plain("Write a reflection"), "value": "new"}]},
+        {"type": "divider"},
+    ]
+    if upcoming:
+        lines = [f"• <#{channel}>: {at.strftime('%a %d %b, %H:%M %Z')}"
+                 for channel, at in upcoming]
+        blocks.append(_section("*Next prompt in your channels*\n" + "\n".join(lines)))
+    else:
+        blocks.append(_section("*Next prompt*\nNone of leadbot's channels has you as a member, "
+                               "or none has a prompt scheduled."))
+    blocks.append({"type": "divider"})
+    if choices:
+        lines = [f"• {_when(row['at'], tz)} · {ids.CHOICE_LABELS[row['choice']]} · "
+                 f"<#{row['channel']}>" for row in choices[:HOME_ITEMS]]
+        blocks.append(_section("*Your recent choices*\n" + "\n".join(lines)))
+    else:
+        blocks.append(_section("*Your recent choices*\nNone yet: the buttons under each prompt "
+                               "record one."))
+    blocks.append({"type": "divider"})
+    if reflections:
+        blocks.append(_section("*Your recent reflections*"))
+        blocks.extend(_reflection_section(row, themes, tz, 300)
+                      for row in reflections[:HOME_ITEMS])
+    else:
+        blocks.append(_section("*Your recent reflections*\nNone yet. A reflection is a few "
+                               "words on what you followed, took or let go, and what you "
+                               "learned."))
+    blocks.append(_context("Only you see this page. `/reflect help` lists what you can do; "
+                           "`/reflect forget` deletes everything leadbot keeps about you."))
+    return {"type": "home", "blocks": blocks}
+
+
+ADMIN_REFUSAL = ("Sorry, `/leadbot` is for this workspace's leadbot admins. You can use "
+                 "`/reflect` any time.")
+
+
+def admin_help() -> list[Block]:
+    """What ``/leadbot`` can do, for admins."""
+    return [_section("*leadbot admin*\n• `/leadbot status` channels, next posts, failures\n"
+                     "• `/leadbot post-now #channel [prompt|nudge]` post now, through the "
+                     "schedule's path\nThe configuration file stays the source of truth: "
+                     "change channels and schedules there.")]
+
+
+def status_blocks(headline: str, rows: list[ChannelStatus]) -> list[Block]:
+    """``/leadbot status``."""
+    blocks = [_section(f"*{headline}*")]
+    for row in rows[:40]:
+        where = f"<#{row.channel_id}>" if row.channel_id else f"`{row.ref}` (not reachable)"
+        nexts = ", ".join(
+            f"{kind} {at.strftime('%a %d %b %H:%M %Z') if at else 'never'}"
+            for kind, at in row.next_runs.items())
+        last = row.last_post
+        last_text = (f"last {last['kind']} {last['status']}" if last else "nothing posted yet")
+        failed = f" · {row.failed} failed" if row.failed else ""
+        blocks.append(_section(f"{where}: next {nexts} · {last_text}{failed}"))
+    return blocks

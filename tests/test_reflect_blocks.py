@@ -1,0 +1,266 @@
+"""The reflection and admin builders: every view and message passes the fake Slack's Block Kit
+checks, uses the ids the listeners read, and says what it should, long or odd text included."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.services.admin import ChannelStatus
+from bot.services.reflections import TEXT_MAX, Stats
+from bot.slack import ids
+from bot.slack import reflect_blocks as rb
+from tests.fakeslack.blockkit import check_blocks, check_view
+
+THEMES = {"go-to-gemba": "Go where the work happens", "respect-for-people": "Respect for people"}
+UTC_TZ, PARIS = ZoneInfo("UTC"), ZoneInfo("Europe/Paris")
+LONG = "word " * 2000  # 10,000 characters
+NASTY = "<script>alert('R&D')</script> & <!channel> > done"
+
+
+def row(text="I asked for a demo", at="2026-11-22T23:30:00Z", choice="take",
+        behavior="go-to-gemba", shared=0, rid=1):
+    return {"id": rid, "text": text, "at": at, "choice": choice, "behavior": behavior,
+            "shared": shared, "channel": "C0123TEAM"}
+
+
+def text_of(blocks) -> str:
+    out = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out.extend(el["text"] for el in block.get("elements", []) if el.get("type") == "mrkdwn")
+    return "\n".join(out)
+
+
+def inputs(view) -> dict:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+def test_reflect_modal_blank():
+    view = rb.reflect_modal(THEMES)
+    assert check_view(view) == []
+    assert (view["callback_id"], view["title"]["text"], view["submit"]["text"]) == (
+        ids.REFLECT_VIEW, "Reflect", "Save")
+    blocks = inputs(view)
+    assert list(blocks) == [ids.REFLECT_TEXT[0], ids.REFLECT_CHOICE[0], ids.REFLECT_THEME[0],
+                            ids.REFLECT_SHARE[0]]
+    for block_id, action_id in (ids.REFLECT_TEXT, ids.REFLECT_CHOICE, ids.REFLECT_THEME,
+                                ids.REFLECT_SHARE):
+        assert blocks[block_id]["element"]["action_id"] == action_id
+    text = blocks[ids.REFLECT_TEXT[0]]
+    assert (text["element"]["max_length"], TEXT_MAX) == (3000, 3000)
+    assert "Up to 3,000 characters" in text["hint"]["text"]
+    assert "initial_value" not in text["element"] and "optional" not in text
+    assert [blocks[b].get("optional") for b in list(blocks)[1:]] == [True, True, True]
+    choice = blocks[ids.REFLECT_CHOICE[0]]["element"]
+    assert [o["value"] for o in choice["options"]] == ["follow", "take", "pass"]
+    assert [o["text"]["text"] for o in choice["options"]] == list(
+        ids.REFLECT_CHOICE_LABELS.values())
+    theme = blocks[ids.REFLECT_THEME[0]]["element"]
+    assert [(o["value"], o["text"]["text"]) for o in theme["options"]] == list(THEMES.items())
+    assert "initial_option" not in choice and "initial_option" not in theme
+    share = blocks[ids.REFLECT_SHARE[0]]["element"]
+    assert [o["value"] for o in share["options"]] == ["share"]
+    assert "initial_options" not in share
+
+
+def test_reflect_modal_prefilled_for_details():
+    view = rb.reflect_modal(THEMES, text="quick one", choice="take", theme="respect-for-people",
+                            shared=True, details=True)
+    assert check_view(view) == []
+    assert view["title"]["text"] == "Add details"
+    blocks = inputs(view)
+    assert blocks[ids.REFLECT_TEXT[0]]["element"]["initial_value"] == "quick one"
+    choice = blocks[ids.REFLECT_CHOICE[0]]["element"]
+    assert choice["initial_option"] == choice["options"][1]
+    assert choice["initial_option"]["value"] == "take"
+    theme = blocks[ids.REFLECT_THEME[0]]["element"]
+    assert theme["initial_option"] == theme["options"][1]
+    assert theme["initial_option"]["value"] == "respect-for-people"
+    share = blocks[ids.REFLECT_SHARE[0]]["element"]
+    assert share["initial_options"] == share["options"]
+
+
+def test_reflect_modal_unknown_prefill_and_no_themes():
+    view = rb.reflect_modal(THEMES, choice="maybe", theme="gone")
+    blocks = inputs(view)
+    assert "initial_option" not in blocks[ids.REFLECT_CHOICE[0]]["element"]
+    assert "initial_option" not in blocks[ids.REFLECT_THEME[0]]["element"]
+    bare = rb.reflect_modal({}, theme="go-to-gemba")
+    assert check_view(bare) == []
+    assert list(inputs(bare)) == [ids.REFLECT_TEXT[0], ids.REFLECT_CHOICE[0],
+                                  ids.REFLECT_SHARE[0]]
+
+
+@pytest.mark.parametrize("text", [LONG, NASTY])
+def test_reflect_modal_long_or_odd_text(text):
+    view = rb.reflect_modal(THEMES, text=text, details=True)
+    assert check_view(view) == []
+    initial = inputs(view)[ids.REFLECT_TEXT[0]]["element"]["initial_value"]
+    assert initial == text[:3000]
+
+
+def test_expired_and_saved_modals():
+    expired, saved = rb.expired_modal(), rb.saved_modal()
+    assert check_view(expired) == [] and check_view(saved) == []
+    assert "submit" not in expired and "submit" not in saved
+    assert "nothing was saved" in text_of(expired["blocks"])
+    assert text_of(saved["blocks"]).startswith(":white_check_mark: Saved.")
+
+
+def test_quick_saved():
+    blocks = rb.quick_saved(42, "backed Ann's retro\nit went well", "follow")
+    assert check_blocks(blocks) == []
+    saved = blocks[0]["text"]["text"]
+    assert saved.startswith(":white_check_mark: Reflection saved (")
+    assert saved.endswith("followed). Only you can see it.\n>backed Ann's retro\n>it went well")
+    (button,) = blocks[1]["elements"]
+    assert (button["action_id"], button["value"], button["text"]["text"]) == (
+        ids.OPEN_REFLECT_ACTION, "42", "Add details")
+    assert rb.quick_saved(7, "x", None)[0]["text"]["text"].startswith(
+        ":white_check_mark: Reflection saved. Only you")
+
+
+@pytest.mark.parametrize("text", [LONG, NASTY])
+def test_quick_saved_long_or_odd_text(text):
+    blocks = rb.quick_saved(1, text, "take")
+    assert check_blocks(blocks) == []
+    assert len(blocks[0]["text"]["text"]) < 700
+
+
+def test_help_blocks():
+    plain = text_of(rb.help_blocks())
+    assert "`/reflect history`" in plain and "not something" not in plain
+    assert "`histroy` is not something `/reflect` knows" in text_of(rb.help_blocks("histroy"))
+    long = rb.help_blocks(NASTY * 5)
+    assert check_blocks(long) == []
+    assert f"`{NASTY[:39]}…` is not" in text_of(long)
+
+
+def test_history_blocks_empty():
+    blocks = rb.history_blocks([], THEMES, UTC_TZ)
+    assert check_blocks(blocks) == []
+    assert len(blocks) == 1 and "no reflections yet" in text_of(blocks)
+
+
+def test_history_blocks_dates_in_timezone_and_marks():
+    rows = [row(), row("kept for me", choice=None, behavior="retired-theme", shared=1, rid=2)]
+    blocks = rb.history_blocks(rows, THEMES, UTC_TZ)
+    assert check_blocks(blocks) == []
+    assert [b["text"]["text"] for b in blocks] == [
+        "*Your last 2 reflection(s)*",
+        "*Sun 22 Nov 2026* · I took the lead · Go where the work happens · private\n"
+        ">I asked for a demo",
+        "*Sun 22 Nov 2026* · retired-theme · shared anonymously\n>kept for me"]
+    paris = rb.history_blocks(rows, THEMES, PARIS)
+    assert paris[1]["text"]["text"].startswith("*Mon 23 Nov 2026* ·")
+
+
+def test_history_blocks_long_or_odd_text():
+    blocks = rb.history_blocks([row(LONG, rid=i) for i in range(9)] + [row(NASTY)], THEMES,
+                               UTC_TZ)
+    assert check_blocks(blocks) == []
+    assert len(blocks) == 11 and all(len(b["text"]["text"]) < 600 for b in blocks)
+
+
+def test_stats_blocks():
+    stats = Stats(choices={"follow": 1, "take": 2, "pass": 0}, reflections=4,
+                  reflection_choices={"follow": 0, "take": 3, "pass": 1},
+                  themes=[("go-to-gemba", 3), ("retired-theme", 1)], streak=1)
+    blocks = rb.stats_blocks(stats, THEMES)
+    assert check_blocks(blocks) == []
+    assert text_of(blocks).split("\n") == [
+        "*Your numbers*",
+        "On prompts: 1 follow · 2 take the lead · 0 pass",
+        "Reflections: 4 (0 followed · 3 took the lead · 1 let go)",
+        "Themes: Go where the work happens 3, retired-theme 1",
+        "Weekly streak: 1 week in a row :seedling:"]
+    none = Stats({"follow": 0, "take": 0, "pass": 0}, 0, {"follow": 0, "take": 0, "pass": 0},
+                 [], 0)
+    lines = text_of(rb.stats_blocks(none, THEMES)).split("\n")
+    assert not any(line.startswith("Themes:") for line in lines)
+    assert lines[-1] == "Weekly streak: none yet. One answer or reflection this week starts one."
+    three = Stats(**{**none.__dict__, "streak": 3})
+    assert "3 weeks in a row" in text_of(rb.stats_blocks(three, THEMES))
+
+
+def test_forget_confirm_and_forgotten_text():
+    blocks = rb.forget_confirm({"choices": 2, "replies": 1, "reactions": 0, "reflections": 3})
+    assert check_blocks(blocks) == []
+    assert "That is 2 choices, 1 thread replies, 0 reactions, 3 reflections." in text_of(blocks)
+    confirm, cancel = blocks[1]["elements"]
+    assert (confirm["action_id"], confirm["style"]) == (ids.FORGET_CONFIRM_ACTION, "danger")
+    assert cancel["action_id"] == ids.FORGET_CANCEL_ACTION
+    assert rb.forgotten_text({"choices": 1, "reflections": 0, "pending answers": 2}) == (
+        ":wastebasket: Done. Deleted 1 choices, 0 reflections, 2 answers not yet recorded. "
+        "leadbot keeps nothing else about you.")
+
+
+def test_home_view_empty():
+    view = rb.home_view(reflections=[], choices=[], streak=0, upcoming=[], themes=THEMES,
+                        tz=UTC_TZ)
+    assert check_view(view) == []
+    assert view["type"] == "home"
+    text = text_of(view["blocks"])
+    assert "*Next prompt*\nNone of leadbot's channels has you as a member" in text
+    assert "*Your recent choices*\nNone yet" in text
+    assert "*Your recent reflections*\nNone yet" in text
+    assert "Weekly streak: none yet" in text
+    (button,) = view["blocks"][2]["elements"]
+    assert (button["action_id"], button["value"]) == (ids.OPEN_REFLECT_ACTION, "new")
+
+
+def test_home_view_filled():
+    chicago = ZoneInfo("America/Chicago")
+    upcoming = [("C0123TEAM", datetime(2026, 11, 30, 9, 0, tzinfo=chicago)),
+                ("C0PLATFORM", datetime(2026, 11, 30, 9, 30, tzinfo=ZoneInfo("Europe/London")))]
+    choices = [{"channel": "C0123TEAM", "choice": c, "at": "2026-11-23T10:00:00Z"}
+               for c in ("take", "follow", "pass", "take", "take", "follow", "pass")]
+    reflections = [row(f"note {i}", rid=i) for i in range(6)] + [row(LONG), row(NASTY)]
+    view = rb.home_view(reflections=reflections, choices=choices, streak=2, upcoming=upcoming,
+                        themes=THEMES, tz=UTC_TZ)
+    assert check_view(view) == []
+    text = text_of(view["blocks"])
+    assert ("*Next prompt in your channels*\n• <#C0123TEAM>: Mon 30 Nov, 09:00 CST\n"
+            "• <#C0PLATFORM>: Mon 30 Nov, 09:30 GMT") in text
+    assert ("*Your recent choices*\n• Mon 23 Nov 2026 · I'll take the lead · <#C0123TEAM>\n"
+            "• Mon 23 Nov 2026 · I'll follow · <#C0123TEAM>\n"
+            "• Mon 23 Nov 2026 · Not this time · <#C0123TEAM>\n") in text
+    assert text.count("· <#C0123TEAM>") == rb.HOME_ITEMS == 5
+    assert "Weekly streak: 2 weeks in a row" in text
+    assert [f">note {i}" in text for i in range(6)] == [True] * 5 + [False]
+    long_home = rb.home_view(reflections=[row(LONG), row(NASTY)], choices=choices, streak=1,
+                             upcoming=upcoming * 60, themes={}, tz=PARIS)
+    assert check_view(long_home) == []
+
+
+def test_status_blocks_and_admin_help():
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("America/Chicago"))
+    rows = [ChannelStatus("C0123TEAM", "C0123TEAM", {"prompt": at, "nudge": None},
+                          {"kind": "nudge", "status": "failed"}, 2),
+            ChannelStatus("#platform-team", None, {"prompt": None}, None, 0)]
+    blocks = rb.status_blocks("leadbot 1.0: 1 of 2", rows)
+    assert check_blocks(blocks) == []
+    assert [b["text"]["text"] for b in blocks] == [
+        "*leadbot 1.0: 1 of 2*",
+        "<#C0123TEAM>: next prompt Mon 30 Nov 09:00 CST, nudge never · last nudge failed · "
+        "2 failed",
+        "`#platform-team` (not reachable): next prompt never · nothing posted yet"]
+    many = rb.status_blocks("h", rows * 30)
+    assert check_blocks(many) == [] and len(many) == 41
+    help_text = text_of(rb.admin_help())
+    assert check_blocks(rb.admin_help()) == []
+    assert "`/leadbot status`" in help_text and "`/leadbot post-now #channel" in help_text
+
+
+def test_history_escapes_mrkdwn_control_characters():
+    (_, section) = rb.history_blocks([row("R&D <!channel> a < b")], THEMES, UTC_TZ)
+    assert section["text"]["text"].endswith(">R&amp;D &lt;!channel&gt; a &lt; b")
+
+
+def test_saved_text_keeps_the_capital_i():
+    assert rb.saved_text("follow", True) == (
+        ":white_check_mark: Reflection saved (I followed). Shared anonymously in the team digest.")
