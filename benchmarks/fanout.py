@@ -43,7 +43,7 @@ def run_once(channels: int, concurrency: int | None, latency: float, ratio_429: 
             fake.rate_limit_ratio(ratio_429, retry_after=1, seed=1)
         due = (datetime.now(UTC) + timedelta(seconds=3)).replace(microsecond=0)
         cron = f'"{due.second} {due.minute} {due.hour} * * *"'
-        lines = ["timezone: UTC"]
+        lines = ["timezone: UTC", "working_days: [mon, tue, wed, thu, fri, sat, sun]"]
         if concurrency:
             lines.append(f"concurrency: {concurrency}")
         lines.append("channels:")

@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from datetime import datetime as datetime_type
 from functools import cache
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.cron import CronError, parse_cron
 from bot.library import DEFAULT_LIBRARY, Library, load_library
+from bot.workdays import WEEKDAYS, Calendar, supported_countries
 from bot.yamlfile import FileProblems, Problem, load_yaml, validate
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{5,}$")
@@ -55,7 +65,81 @@ def _cron(value: str | None) -> str | None:
     return value
 
 
-class ChannelConfig(_Strict):
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def _skip_dates(value: object) -> list[date] | None:
+    """Dates as YAML writes them (2026-12-24) or as quoted ISO strings."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise ValueError("give a list of dates, like [2026-12-24, 2026-12-31]")
+    out = []
+    for item in value:
+        if isinstance(item, datetime_type):
+            raise ValueError(f"'{item}' has a time; give dates only, like 2026-12-24")
+        if isinstance(item, date):
+            out.append(item)
+            continue
+        try:
+            out.append(date.fromisoformat(str(item)))
+        except ValueError:
+            raise ValueError(f"'{item}' is not a date like 2026-12-24") from None
+    return out
+
+
+def _working_days(value: list[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if not value:
+        raise ValueError("give at least one working day")
+    out = []
+    for item in value:
+        key = str(item).strip().lower()[:3]
+        if key not in WEEKDAYS or len(str(item).strip()) < 3:
+            raise ValueError(f"'{item}' is not a weekday; use mon, tue, wed, thu, fri, sat, sun")
+        out.append(key)
+    return out
+
+
+def _holidays(value: str | None) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    countries = supported_countries()
+    if code not in countries:
+        close = difflib.get_close_matches(code, sorted(countries), n=1, cutoff=0.5)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ValueError(f"'{value}' is not a country code the holidays package knows (like "
+                         f"US, GB, JP){hint}")
+    return code
+
+
+def _hours(value: str | None) -> str | None:
+    if value is None:
+        return None
+    match = _HOURS.match(value.replace(" ", ""))
+    if not match or (match.group(3), match.group(4)) <= (match.group(1), match.group(2)):
+        raise ValueError(f"'{value}' is not a range of hours like 09:00-17:00 (start before "
+                         "end)")
+    return value.replace(" ", "")
+
+
+class _CalendarKeys(_Strict):
+    """Calendar settings, at the top level (every channel) and per channel (overrides)."""
+
+    working_days: list[str] | None = None
+    skip_dates: Annotated[list[date] | None, BeforeValidator(_skip_dates)] = None
+    holidays: str | None = None
+    working_hours: str | None = None
+    follow_up_days: Annotated[int, Field(ge=0, le=30)] | None = None
+
+    _days = field_validator("working_days")(classmethod(lambda cls, v: _working_days(v)))
+    _country = field_validator("holidays")(classmethod(lambda cls, v: _holidays(v)))
+    _hours_ok = field_validator("working_hours")(classmethod(lambda cls, v: _hours(v)))
+
+
+class ChannelConfig(_CalendarKeys):
     """One team channel and its schedules."""
 
     channel: str
@@ -106,7 +190,7 @@ class ChannelConfig(_Strict):
         return self
 
 
-class ConfigFile(_Strict):
+class ConfigFile(_CalendarKeys):
     """The top level of ``leadbot.yaml``."""
 
     timezone: str
@@ -139,6 +223,8 @@ class Channel:
     digest: str | None
     behaviors: tuple[str, ...] | None
     show_names: bool = False
+    calendar: Calendar = field(default_factory=Calendar)
+    follow_up_days: int = 3
 
     def schedules(self) -> dict[str, str]:
         """The kinds this channel posts and their cron expressions (prompt, nudge, digest)."""
@@ -202,12 +288,32 @@ def load_config(path: Path) -> Config:
             digest=c.digest,
             behaviors=tuple(c.behaviors) if c.behaviors else None,
             show_names=c.show_names,
+            calendar=_calendar(parsed, c),
+            follow_up_days=_pick(c.follow_up_days, parsed.follow_up_days, 3),
         )
         for c in parsed.channels
     )
     return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels,
                   missed_run_grace=timedelta(minutes=parsed.missed_run_grace),
                   concurrency=parsed.concurrency)
+
+
+def _pick(*values):
+    """The first value that is set: the channel's, then the top level's, then the default."""
+    return next(v for v in values if v is not None)
+
+
+def _calendar(top: ConfigFile, channel: ChannelConfig) -> Calendar:
+    """A channel's calendar: its own keys, else the top level's; skip_dates from both."""
+    days = _pick(channel.working_days, top.working_days, list(WEEKDAYS[:5]))
+    hours = _pick(channel.working_hours, top.working_hours, "09:00-17:00")
+    start, end = hours.split("-")
+    return Calendar(
+        working_days=frozenset(WEEKDAYS.index(d) for d in days),
+        skip_dates=frozenset([*(top.skip_dates or []), *(channel.skip_dates or [])]),
+        holidays=_pick(channel.holidays, top.holidays, ""),
+        hours=(time.fromisoformat(start), time.max if end == "24:00" else
+               time.fromisoformat(end)))
 
 
 def _duplicates(loaded, channels: object) -> list[Problem]:

@@ -97,6 +97,11 @@ def load_yaml(path: Path) -> LoadedYaml:
         raise FileProblems([Problem(name, line, "", f"invalid YAML: {what}")]) from None
     except yaml.YAMLError as exc:
         raise FileProblems([Problem(name, None, "", f"invalid YAML: {exc}")]) from None
+    except ValueError as exc:
+        # A scalar YAML types but cannot build, such as the date 2026-02-30.
+        bad = _unbuildable(node)
+        line, text = (bad.start_mark.line + 1, bad.value) if bad else (None, "a value")
+        raise FileProblems([Problem(name, line, "", f"invalid value '{text}': {exc}")]) from None
     finally:
         loader.dispose()
     loaded = LoadedYaml(name, data, {(): 1}, {})
@@ -106,6 +111,26 @@ def load_yaml(path: Path) -> LoadedYaml:
     if duplicates:
         raise FileProblems(duplicates)
     return loaded
+
+
+def _unbuildable(node: yaml.Node | None) -> yaml.ScalarNode | None:
+    """The first scalar under ``node`` that YAML's constructors reject."""
+    if isinstance(node, yaml.ScalarNode):
+        probe = yaml.SafeLoader("")
+        try:
+            probe.construct_object(node, deep=True)
+        except ValueError:
+            return node
+        finally:
+            probe.dispose()
+        return None
+    children = node.value if isinstance(node, yaml.SequenceNode) else (
+        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else [])
+    for child in children:
+        found = _unbuildable(child)
+        if found is not None:
+            return found
+    return None
 
 
 def _walk(node: yaml.Node, path: Path_, out: LoadedYaml, dups: list[Problem]) -> None:

@@ -10,6 +10,7 @@ from bot.services.preview import preview
 
 CONFIG = """\
 timezone: Europe/London
+working_days: [mon, tue, wed, thu, fri, sat, sun]
 channels:
   - channel: C0123TEAM
     prompt: "0 9 * * MON"

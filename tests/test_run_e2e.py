@@ -27,10 +27,12 @@ def _env(fake, tmp_path, **extra) -> dict[str, str]:
 
 
 def _config(tmp_path, body: str, timezone: str = "Europe/London") -> None:
+    # every day a working day, so the tests do not depend on the weekday they run on
     (tmp_path / "leadbot.yaml").write_text(f"timezone: {timezone}\nadmins: [U0123ADMIN]\n"
-                                           + body)
+                                           f"working_days: {ALL_DAYS}\n" + body)
 
 
+ALL_DAYS = "[mon, tue, wed, thu, fri, sat, sun]"
 EVERY_2S = """\
 channels:
   - channel: C0123TEAM

@@ -11,6 +11,10 @@ from bot.library import pick_next, rotation_order
 from bot.services.content import nudge_content, prompt_content
 from bot.store import Store
 
+DIGEST_PREVIEW = ("Weekly digest: this week's prompt and nudges, follow / take / pass and "
+                  "replies against last week, people who answered, top themes, up to 3 "
+                  "reflections shared by their authors, and a chart of the last 8 weeks")
+
 
 @dataclass(frozen=True)
 class PlannedPost:
@@ -21,6 +25,7 @@ class PlannedPost:
     at: datetime  # aware, in the channel's timezone
     text: str
     nudge_id: str | None = None
+    skipped: str | None = None  # why nothing will be posted then (holiday, skip_dates...)
 
 
 def preview(config: Config, store: Store, now: datetime, days: int) -> list[PlannedPost]:
@@ -43,7 +48,12 @@ def _channel_plan(config: Config, store: Store, channel: Channel, now: datetime,
     }
     key = store.channel_for_ref(channel.channel) or channel.channel  # #names: last resolved ID
     prompt_index = store.count_posts(key, "prompt")
+    skipped = {at: why for ats in times.values() for at in ats
+               if (why := channel.calendar.why_off(at.astimezone(channel.tz).date()))}
     for at in times.get("prompt", []):
+        if at in skipped:
+            out.append(PlannedPost(channel.channel, "prompt", at, "", skipped=skipped[at]))
+            continue
         content = prompt_content(config.library, prompt_index)
         prompt_index += 1
         out.append(PlannedPost(channel.channel, "prompt", at, content.fallback_text()))
@@ -51,6 +61,9 @@ def _channel_plan(config: Config, store: Store, channel: Channel, now: datetime,
     used = set(used)
     order = rotation_order(config.library, channel.behaviors, key)
     for at in times.get("nudge", []):
+        if at in skipped:
+            out.append(PlannedPost(channel.channel, "nudge", at, "", skipped=skipped[at]))
+            continue
         pick = pick_next(order, cycle, used)
         if pick.cycle != cycle:
             cycle, used = pick.cycle, set()
@@ -59,6 +72,6 @@ def _channel_plan(config: Config, store: Store, channel: Channel, now: datetime,
         out.append(PlannedPost(channel.channel, "nudge", at, content.fallback_text(),
                                pick.nudge.id))
     for at in times.get("digest", []):
-        out.append(PlannedPost(channel.channel, "digest", at,
-                               "Weekly digest: the week's choices, replies and reflections"))
+        out.append(PlannedPost(channel.channel, "digest", at, DIGEST_PREVIEW,
+                               skipped=skipped.get(at)))
     return out
