@@ -1,0 +1,157 @@
+"""The weekly digest of one channel, as plain data: what was posted, how people answered compared
+with the week before, the themes they answered most, and the reflections they chose to share.
+
+Only counts and shared reflections leave the store: who chose what is never part of a digest.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from bot.library import Library
+from bot.store import CHOICES, Store
+
+WEEK = timedelta(days=7)
+WEEKS_CHARTED = 8
+SHARED_MAX = 3
+TOP_THEMES = 3
+
+
+@dataclass(frozen=True)
+class SharedReflection:
+    """A reflection its author shared with the team; ``author`` only when the channel names
+    people (``show_names``), else None."""
+
+    text: str
+    choice: str | None
+    theme: str | None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One channel's week [week_start, week_end) and the week before it, in numbers."""
+
+    channel: str
+    week_start: datetime
+    week_end: datetime
+    posts: list[tuple[str, str, str | None]]  # (kind, text posted, theme name or None)
+    counts: dict[str, int]
+    last_counts: dict[str, int]
+    replies: int
+    last_replies: int
+    people: int
+    last_people: int
+    top_themes: list[tuple[str, int]]  # (theme name, answers), most answered first
+    shared: list[SharedReflection]
+    weeks: list[tuple[date, dict[str, int]]]  # (week's first day, counts), oldest first
+    reflections: int = 0  # this week's reflections in the channel, shared or not
+
+    @property
+    def empty(self) -> bool:
+        """True when nobody chose, replied or reflected this week."""
+        return not any(self.counts.values()) and not self.replies and not self.reflections
+
+
+def build_digest(store: Store, library: Library, channel_id: str, show_names: bool,
+                 end: datetime, tz: tzinfo) -> Digest:
+    """The digest of the week before ``end`` (``end`` excluded) in ``channel_id``."""
+    if end.tzinfo is None:
+        raise ValueError("build_digest needs a timezone-aware end")
+    end = end.astimezone(tz)  # weeks are counted on the team's calendar, across DST changes
+    start, last_start = end - WEEK, end - 2 * WEEK
+    themes = _theme_counts(store, library, channel_id, start, end)
+    shared = [
+        SharedReflection(text=row["text"], choice=row["choice"],
+                         theme=_theme_name(library, row["behavior"]),
+                         author=row["user"] if show_names else None)
+        for row in store.digest_shared_reflections(channel_id, start, end, SHARED_MAX)
+    ]
+    return Digest(
+        channel=channel_id,
+        week_start=start,
+        week_end=end,
+        posts=[(row["kind"], row["text"] or "", _nudge_theme(library, row["nudge_id"]))
+               for row in store.digest_posts(channel_id, start, end)],
+        counts=store.digest_choice_counts(channel_id, start, end),
+        last_counts=store.digest_choice_counts(channel_id, last_start, start),
+        replies=store.digest_reply_count(channel_id, start, end),
+        last_replies=store.digest_reply_count(channel_id, last_start, start),
+        people=store.digest_people_count(channel_id, start, end),
+        last_people=store.digest_people_count(channel_id, last_start, start),
+        top_themes=themes,
+        shared=shared,
+        weeks=[(week_start.astimezone(tz).date(), counts) for week_start, counts
+               in store.digest_weekly_choice_counts(channel_id, end, WEEKS_CHARTED)],
+        reflections=store.digest_reflection_count(channel_id, start, end),
+    )
+
+
+def _theme_name(library: Library, behavior: str | None) -> str | None:
+    found = library.behaviors.get(behavior) if behavior else None
+    return found.name if found else None
+
+
+def _nudge_theme(library: Library, nudge_id: str | None) -> str | None:
+    nudge = library.nudge(nudge_id) if nudge_id else None
+    return _theme_name(library, nudge.behavior) if nudge else None
+
+
+def _theme_counts(store: Store, library: Library, channel_id: str, start: datetime,
+                  end: datetime) -> list[tuple[str, int]]:
+    """Answers on each theme's nudges plus reflections naming it; themes no longer in the
+    library are left out."""
+    by_behavior: Counter[str] = Counter()
+    for nudge_id, n in store.digest_nudge_answer_counts(channel_id, start, end).items():
+        nudge = library.nudge(nudge_id)
+        if nudge is not None:
+            by_behavior[nudge.behavior] += n
+    for behavior, n in store.digest_reflection_theme_counts(channel_id, start, end).items():
+        by_behavior[behavior] += n
+    named = [(library.behaviors[b].name, n) for b, n in by_behavior.items()
+             if b in library.behaviors]
+    return sorted(named, key=lambda item: (-item[1], item[0]))[:TOP_THEMES]
+
+
+def day_label(day: date) -> str:
+    """``5 Oct``."""
+    return f"{day.day} {day:%b}"
+
+
+def date_range(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """The days of [start, end) in ``tz``: ``2–9 Oct 2026``, ``28 Sep – 5 Oct 2026``."""
+    first = start.astimezone(tz).date()
+    last = (end.astimezone(tz) - timedelta(microseconds=1)).date()
+    if first.year != last.year:
+        return f"{day_label(first)} {first.year} – {day_label(last)} {last.year}"
+    if first.month != last.month:
+        return f"{day_label(first)} – {day_label(last)} {last.year}"
+    return f"{first.day}–{day_label(last)} {last.year}"
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(choice, 0)} {choice}" for choice in CHOICES)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def chart_alt_text(digest: Digest) -> str:
+    """What the weekly chart shows, in words and numbers, for people who cannot see it."""
+    weeks = "; ".join(f"week of {day_label(day)}: {_counts_text(counts)}"
+                      for day, counts in digest.weeks)
+    span = _plural(len(digest.weeks), "week", "weeks")
+    return f"Answers per week for the last {span}, by choice: {weeks}."
+
+
+def digest_fallback_text(digest: Digest) -> str:
+    """The notification text: the week and its main numbers."""
+    when = date_range(digest.week_start, digest.week_end, digest.week_end.tzinfo)
+    if digest.empty:
+        return f"Weekly digest, {when}: a quiet week, no answers yet."
+    return (f"Weekly digest, {when}: {_counts_text(digest.counts)}; "
+            f"{_plural(digest.replies, 'reply', 'replies')}; "
+            f"{_plural(digest.people, 'person', 'people')} took part.")
