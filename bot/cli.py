@@ -142,6 +142,9 @@ def preview(env: Env, days: int, channel: str | None) -> None:
         click.echo(f"{ch.channel} ({ch.tz.key})")
         for post in items:
             when = post.at.strftime("%a %d %b %Y %H:%M %Z")
+            if post.skipped:
+                click.echo(f"  {when}  {post.kind}: skipped ({post.skipped})")
+                continue
             click.echo(f"  {when}  {post.kind}" + (f" [{post.nudge_id}]" if post.nudge_id else ""))
             for line in post.text.splitlines():
                 click.echo(f"      {line}")
@@ -285,11 +288,11 @@ def run(env: Env, http: bool, host: str, port: int) -> None:
 
 @cli.command("post-now")
 @click.argument("channel")
-@click.option("--kind", type=click.Choice(["prompt", "nudge"]), default="prompt",
+@click.option("--kind", type=click.Choice(["prompt", "nudge", "digest"]), default="prompt",
               show_default=True, help="What to post.")
 @pass_env
 def post_now(env: Env, channel: str, kind: str) -> None:
-    """Post a prompt or nudge to CHANNEL (as written in the config) right away.
+    """Post a prompt, nudge or digest to CHANNEL (as written in the config) right away.
 
     It goes through the same path as scheduled posts and is recorded like them.
     """

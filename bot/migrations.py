@@ -136,3 +136,31 @@ def m004_reflections(db: Database) -> None:
             submitted_at TEXT
         )""")
     db.execute("CREATE INDEX modals_user ON modals (user)")
+
+
+@migrations()
+def m005_follow_ups(db: Database) -> None:
+    """One follow-up per "take" choice: when it is due, whether it was sent, what came of it."""
+    db.execute("""
+        CREATE TABLE follow_ups (
+            id INTEGER PRIMARY KEY,
+            choice_id INTEGER NOT NULL UNIQUE,
+            post_id INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            user TEXT NOT NULL,
+            chosen_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('pending', 'sending', 'sent', 'cancelled')),
+            reason TEXT,
+            sent_at TEXT,
+            dm_channel TEXT,
+            dm_ts TEXT,
+            outcome TEXT
+                CHECK (outcome IS NULL OR outcome IN ('worked', 'partly', 'not_yet', 'learned')),
+            answered_at TEXT
+        )""")
+    db.execute("CREATE INDEX follow_ups_due ON follow_ups (status, due_at)")
+    db.execute("CREATE INDEX follow_ups_user ON follow_ups (user)")
+    db.execute("ALTER TABLE reflections ADD COLUMN follow_up_id INTEGER")
+    db.execute("ALTER TABLE modals ADD COLUMN follow_up_id INTEGER")

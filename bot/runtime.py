@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.inbox import Inbox, inbox_path
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
+from bot.services.follow_ups import FollowUps
 from bot.services.posting import Poster, PostResult
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -76,6 +77,7 @@ class Bot:
     channel_ids: dict[str, str]
     inbox: Inbox
     worker: Worker
+    follow_ups: FollowUps | None = None
 
     def health(self) -> tuple[int, dict]:
         """HTTP status and JSON body for /healthz."""
@@ -119,7 +121,9 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     worker.start()
     poster = Poster(config, store, web_client(settings, retries=False), clock,
                     resolve=lambda ch: channel_ids.get(ch.channel), stop=stop)
-    scheduler = Scheduler(config, store, poster, clock, channel_ids)
+    follow_ups = FollowUps(config, store, client, clock, channel_ids)
+    scheduler = Scheduler(config, store, poster, clock, channel_ids,
+                          every_minute=(("follow-ups", follow_ups.run),))
 
     def post_now_from_slack(channel, kind):
         now = clock.now().replace(microsecond=0)
@@ -131,7 +135,8 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     log.info("scheduled %d job(s) in %d channel(s); next run %s",
              len(scheduler.scheduler.get_jobs()), len(channel_ids),
              nxt.isoformat() if nxt else "none")
-    return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids, inbox, worker)
+    return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids, inbox, worker,
+               follow_ups)
 
 
 def shutdown(bot: Bot) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-POSTED_KINDS = ("prompt", "nudge")  # the digest is validated now and built later
+POSTED_KINDS = ("prompt", "nudge", "digest")
 LOOKBACK = timedelta(days=7)
 MAX_SKIPPED_RECORDS = 100
 # A live process refreshes its claim at least every MAX_RETRY_AFTER + the request timeout.
@@ -90,6 +91,18 @@ def plan_catch_up(config: Config, store: Store, now: datetime,
     return due
 
 
+def _logged(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    """A periodic job whose failure is logged with its traceback and tried again next time."""
+
+    def run() -> None:
+        try:
+            job()
+        except Exception:  # one bad run must not stop the next ones
+            log.exception("%s failed; it runs again in a minute", name)
+
+    return run
+
+
 def _human(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
@@ -102,7 +115,9 @@ class Scheduler:
     """Owns the APScheduler instance; every job calls the Poster."""
 
     def __init__(self, config: Config, store: Store, poster: Poster, clock: Clock,
-                 channel_ids: dict[str, str]):
+                 channel_ids: dict[str, str], *,
+                 every_minute: tuple[tuple[str, Callable[[], object]], ...] = ()):
+        self.every_minute = every_minute  # (name, job): follow-ups...
         self.config = config
         self.store = store
         self.poster = poster
@@ -145,6 +160,9 @@ class Scheduler:
         self._recover_stale_claims()
         self.scheduler.add_job(self._recover_stale_claims, "interval", minutes=1,
                                id="recover-stale-claims", name="recover stale claims")
+        for name, job in self.every_minute:
+            self.scheduler.add_job(_logged(name, job), "interval", minutes=1, id=name,
+                                   name=name, next_run_time=now + timedelta(seconds=5))
         self.scheduler.start()
 
     def _recover_stale_claims(self) -> None:

@@ -26,16 +26,19 @@ def seed(store):
     store.record_reflection(user="U2", channel="C1", text="Went to the gemba.\nLearned a lot.",
                             choice="take", behavior="go-to-gemba", shared=True,
                             at=AT + timedelta(days=3))
+    [take] = store.takes_without_follow_up("C1", AT)
+    store.plan_follow_up(take, AT + timedelta(days=3))
     return post
 
 
 def test_json_lines_have_the_documented_fields(store):
     seed(store)
     out = io.StringIO()
-    assert write_json(store, EXPORT_KINDS, None, out) == 6
+    assert write_json(store, EXPORT_KINDS, None, out) == 7
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["kind"] for r in rows] == ["post", "reply", "choice", "choice", "reaction",
-                                         "reflection"]
+                                         "reflection", "follow_up"]
+    assert (rows[-1]["user"], rows[-1]["status"], rows[-1]["choice"]) == ("U1", "pending", "take")
     choice = rows[2]
     assert choice == {"kind": "choice", "channel": "C1", "user": "U1", "choice": "take",
                       "ts": "1763888400.000100", "at": "2026-11-23T09:05:00Z", "current": True}

@@ -264,3 +264,15 @@ def test_history_escapes_mrkdwn_control_characters():
 def test_saved_text_keeps_the_capital_i():
     assert rb.saved_text("follow", True) == (
         ":white_check_mark: Reflection saved (I followed). Shared anonymously in the team digest.")
+
+
+def test_the_share_box_says_when_the_digest_shows_names():
+    def share_option(view):
+        block = next(b for b in view["blocks"] if b["block_id"] == ids.REFLECT_SHARE[0])
+        return block["element"]["options"][0]
+
+    assert "anonymously" in share_option(rb.reflect_modal(THEMES))["text"]["text"]
+    named = share_option(rb.reflect_modal(THEMES, named=True))
+    assert "anonymously" not in named["text"]["text"]
+    assert "With your name" in named["description"]["text"]
+    assert rb.saved_text(None, True, named=True).endswith("with your name.")

@@ -148,7 +148,8 @@ def test_quick_reflections_and_add_details(fake, bot, run_cli, env):
     message = {"ts": "1700000000.000100", "channel": TEAM, "is_ephemeral": True}
     before = {v["id"] for v in fake.views}
     slack.interact(sd.button(fake, BOB, button["action_id"], button["value"], message=message))
-    modal = fake.wait_for(lambda: next((v for v in fake.views if v["id"] not in before), None))
+    modal = fake.wait_for(lambda: next((v for v in fake.views if v["id"] not in before
+                                        and v["type"] == "modal"), None))
     text_input = next(b for b in modal["blocks"] if b["block_id"] == "reflect_text")
     assert text_input["element"]["initial_value"] == "I ran the stand-up at the board"
     values = sd.reflect_values("I ran the stand-up at the board; the team fixed two snags.",

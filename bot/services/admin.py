@@ -12,7 +12,7 @@ from bot.cron import parse_cron
 from bot.store import Store
 
 _CHANNEL_MENTION = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
-POST_KINDS = ("prompt", "nudge")
+POST_KINDS = ("prompt", "nudge", "digest")
 
 
 def is_admin(config: Config, user: str) -> bool:

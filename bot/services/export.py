@@ -19,10 +19,13 @@ COLUMNS = {
     "reply": [*COMMON, "thread_ts", "edited_at"],
     "choice": [*COMMON, "current"],
     "reaction": [*COMMON, "removed_at"],
-    "reflection": [*COMMON, "behavior", "shared", "source", "updated_at"],
+    "reflection": [*COMMON, "behavior", "shared", "source", "updated_at", "follow_up_id"],
+    "follow_up": [*COMMON, "follow_up_id", "due_at", "status", "sent_at", "outcome",
+                  "answered_at"],
 }
 FILE_NAMES = {"post": "posts.csv", "reply": "replies.csv", "choice": "choices.csv",
-              "reaction": "reactions.csv", "reflection": "reflections.csv"}
+              "reaction": "reactions.csv", "reflection": "reflections.csv",
+              "follow_up": "follow_ups.csv"}
 
 
 def write_json(store: Store, kinds: Iterable[str], since: datetime | None, out: TextIO) -> int:

@@ -14,6 +14,7 @@ def forget_person(store: Store, inbox: Inbox | None, user: str) -> dict[str, int
         "replies": counts["replies"],
         "reactions": counts["reactions"],
         "reflections": counts["reflections"],
+        "follow-ups": counts["follow_ups"],
     }
     report["pending answers"] = inbox.forget_user(user) if inbox is not None else 0
     return report

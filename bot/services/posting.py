@@ -20,8 +20,11 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import Clock, to_iso
 from bot.config import Channel, Config
 from bot.library import pick_next, rotation_order
+from bot.services.chart import render_weekly_chart
 from bot.services.content import nudge_content, prompt_content
+from bot.services.digest import Digest, build_digest, chart_alt_text, digest_fallback_text
 from bot.slack.blocks import build_nudge_blocks, build_prompt_blocks
+from bot.slack.digest_blocks import digest_blocks
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,7 @@ CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
 class PostResult:
     """What happened to one occurrence."""
 
-    status: str  # posted | duplicate | failed | stopped
+    status: str  # posted | duplicate | failed | stopped | skipped
     post_id: int | None = None
     ts: str | None = None
     error: str | None = None
@@ -120,6 +123,13 @@ class Poster:
             self._report_once(channel.channel, "channel_not_found",
                               f"{channel.channel} could not be resolved; nothing posted")
             return PostResult("failed", error="channel_not_found")
+        why = None if manual else channel.calendar.why_off(
+            occurrence.astimezone(channel.tz).date())
+        if why:
+            if self.store.record_skipped(channel_id, kind, occurrence, why, self.clock.now()):
+                log.info("%s %s at %s skipped: %s", channel.channel, kind,
+                         occurrence.isoformat(), why)
+            return PostResult("skipped", error=why)
         post_id = self.store.claim_post(channel_id, kind, occurrence, self.clock.now(), manual)
         if post_id is None:
             log.debug("%s %s %s already claimed", channel_id, kind, occurrence)
@@ -129,7 +139,8 @@ class Poster:
     def deliver(self, channel: Channel, channel_id: str, kind: str, post_id: int,
                 occurrence: datetime, deadline: datetime | None = None) -> PostResult:
         """Post a claim we hold; mark it posted, failed, or give it back if stopping."""
-        text, blocks, nudge_id, cycle = self._message(channel, channel_id, kind)
+        text, blocks, nudge_id, cycle, digest = self._message(channel, channel_id, kind,
+                                                              occurrence)
         metadata = {"event_type": METADATA_EVENT, "event_payload": {
             "post_id": post_id, "kind": kind, "occurrence": to_iso(occurrence),
             **({"nudge_id": nudge_id, "cycle": cycle} if nudge_id else {})}}
@@ -154,6 +165,8 @@ class Poster:
                     self.store.record_rotation(channel_id, cycle, nudge_id, post_id,
                                                self.clock.now())
                 log.info("posted %s to %s (%s)", kind, channel_id, ts)
+                if digest is not None and not digest.empty:
+                    self._upload_chart(channel, channel_id, digest)
                 return PostResult("posted", post_id, ts)
             if not failure.transient:
                 self.store.mark_failed(post_id, failure.error)
@@ -214,18 +227,41 @@ class Poster:
         self.store.release_claim(post_id)
         return PostResult("stopped", post_id)
 
-    def _message(self, channel: Channel, channel_id: str, kind: str):
+    def _message(self, channel: Channel, channel_id: str, kind: str, occurrence: datetime):
+        """(text, blocks, nudge id, rotation cycle, digest) of the message to post."""
         library = self.config.library
         if kind == "prompt":
             content = prompt_content(library, self.store.count_posts(channel_id, "prompt"))
-            return content.fallback_text(), build_prompt_blocks(content), None, None
+            return content.fallback_text(), build_prompt_blocks(content), None, None, None
         if kind == "nudge":
             cycle, used = self.store.rotation_state(channel_id)
             pick = pick_next(rotation_order(library, channel.behaviors, channel_id), cycle, used)
             content = nudge_content(library, pick.nudge)
             return (content.fallback_text(), build_nudge_blocks(content), pick.nudge.id,
-                    pick.cycle)
-        raise ValueError(f"cannot post kind {kind!r} yet")
+                    pick.cycle, None)
+        if kind == "digest":
+            digest = build_digest(self.store, library, channel_id, channel.show_names,
+                                  end=occurrence, tz=channel.tz)
+            return (digest_fallback_text(digest), digest_blocks(digest, channel.tz), None, None,
+                    digest)
+        raise ValueError(f"cannot post kind {kind!r}")
+
+    def _upload_chart(self, channel: Channel, channel_id: str, digest: Digest) -> bool:
+        """The last 8 weeks as a PNG, shared after the digest; a failure is logged, and the
+        digest (already posted, with the same numbers in its text) stands without it."""
+        day = digest.week_end.astimezone(channel.tz).date().isoformat()
+        try:
+            png = render_weekly_chart(digest.weeks, "Answers per week, last 8 weeks")
+            self.client.files_upload_v2(
+                channel=channel_id, content=png, filename=f"leadbot-digest-{day}.png",
+                title=f"Answers per week, 8 weeks to {day}", alt_txt=chart_alt_text(digest),
+                request_file_info=False)
+        except Exception as exc:  # any failure: the digest text is already in the channel
+            log.error("the digest chart for %s was not uploaded (%s); the digest text was "
+                      "posted", channel_id, getattr(exc, "response", None) or exc)
+            return False
+        log.info("uploaded the digest chart to %s", channel_id)
+        return True
 
     def _report_once(self, channel: str, error: str, message: str) -> None:
         with self._report_lock:

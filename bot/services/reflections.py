@@ -100,12 +100,14 @@ class Draft:
 
 
 def save(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[str],
-         channel: str | None = None, source: str = "modal") -> int:
-    """Check and store a new reflection; return its id."""
+         channel: str | None = None, source: str = "modal",
+         follow_up_id: int | None = None) -> int:
+    """Check and store a new reflection (linked to a follow-up when it answers one)."""
     good = draft.checked(behaviors)
     return store.record_reflection(user=user, text=good.text, at=clock.now(), channel=channel,
                                    choice=good.choice, behavior=good.behavior,
-                                   shared=good.shared, source=source)
+                                   shared=good.shared, source=source,
+                                   follow_up_id=follow_up_id)
 
 
 def amend(store: Store, clock: Clock, user: str, reflection_id: int, draft: Draft, *,

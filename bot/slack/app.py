@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.context import Services
-from bot.slack.listeners import admin, answers, choices, reflect
+from bot.slack.listeners import admin, answers, choices, follow_ups, reflect
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def register(app: App, services: Services) -> Registry:
     answers.register(registry, services)
     choices.register(registry, services)
     reflect.register(registry, services)
+    follow_ups.register(registry, services)
     admin.register(registry, services)
 
     @app.error

@@ -55,7 +55,8 @@ def build_home(services: Services, client: WebClient, user: str) -> dict:
                      choices=store.choices_of(user, HOME_ITEMS),
                      streak=weekly_streak(times, config.timezone, now),
                      upcoming=sorted(upcoming, key=lambda item: item[1]),
-                     themes=services.themes(), tz=config.timezone)
+                     themes=services.themes(), tz=config.timezone,
+                     follow_ups=store.follow_ups_of(user, 20))
 
 
 def publish_home(services: Services, client: WebClient, user: str) -> None:

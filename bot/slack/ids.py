@@ -35,3 +35,15 @@ REFLECT_CHOICE_LABELS = {
     "take": "I took the lead",
     "pass": "I let it go",
 }
+
+# The follow-up DM after a "take": how it went (value: the follow-up's id).
+FOLLOW_UP_OUTCOMES = {
+    "worked": "It worked",
+    "partly": "Partly",
+    "not_yet": "Not yet",
+    "learned": "I learned something",
+}
+FOLLOW_UP_ACTION_PATTERN = r"^leadbot_followup_(worked|partly|not_yet|learned)$"
+FOLLOW_UP_BLOCK = "leadbot_followup"
+# "Reflect on it" opens the reflection form with this prefix on the follow-up's id.
+FOLLOW_UP_REFLECT_PREFIX = "followup:"

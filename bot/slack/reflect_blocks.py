@@ -39,7 +39,7 @@ def _when(at: str, tz: ZoneInfo) -> str:
 
 def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None = None,
                   theme: str | None = None, shared: bool = False,
-                  details: bool = False) -> View:
+                  details: bool = False, named: bool = False) -> View:
     """The reflection form; prefilled when adding details to a quick reflection."""
     text_el: dict[str, Any] = {
         "type": "plain_text_input", "action_id": ids.REFLECT_TEXT[1], "multiline": True,
@@ -70,8 +70,13 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
             theme_el["initial_option"] = _option(themes[theme], theme)
         blocks.append({"type": "input", "block_id": ids.REFLECT_THEME[0], "optional": True,
                        "element": theme_el, "label": _plain("Which behaviour did it touch?")})
-    share = _option("Share it anonymously in the team digest", "share")
-    share["description"] = _plain("Without your name. Unticked, it stays private to you.")
+    if named:  # the channel's show_names: the digest names who shared, so the form says so
+        share = _option("Share it in the team digest", "share")
+        share["description"] = _plain("With your name: this channel's digest shows names. "
+                                      "Unticked, it stays private to you.")
+    else:
+        share = _option("Share it anonymously in the team digest", "share")
+        share["description"] = _plain("Without your name. Unticked, it stays private to you.")
     share_el: dict[str, Any] = {"type": "checkboxes", "action_id": ids.REFLECT_SHARE[1],
                                 "options": [share]}
     if shared:
@@ -101,13 +106,16 @@ def _choice_words(choice: str | None) -> str:
     return ids.REFLECT_CHOICE_LABELS.get(choice or "", "")
 
 
-def saved_text(choice: str | None, shared: bool) -> str:
+def saved_text(choice: str | None, shared: bool, named: bool = False) -> str:
     """The private confirmation of a stored reflection."""
     parts = [":white_check_mark: Reflection saved"]
     if choice:
         parts.append(f" ({_choice_words(choice)})")
-    parts.append(". Shared anonymously in the team digest." if shared
-                 else ". Only you can see it.")
+    if shared:
+        parts.append(". Shared in the team digest, with your name." if named
+                     else ". Shared anonymously in the team digest.")
+    else:
+        parts.append(". Only you can see it.")
     return "".join(parts)
 
 
@@ -141,15 +149,24 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     return [_section("\n".join(lines))]
 
 
-def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo) -> list[Block]:
-    """Someone's last reflections, newest first."""
+def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo,
+                   follow_ups: list[dict] | None = None) -> list[Block]:
+    """Someone's last reflections, newest first, then how their recent "take"s went."""
     if not reflections:
-        return [_section("You have no reflections yet. `/reflect` opens the form; it takes a "
-                         "minute, and only you see it.")]
-    blocks = [_section(f"*Your last {len(reflections)} reflection(s)*")]
-    for row in reflections:
-        blocks.append(_reflection_section(row, themes, tz, 400))
+        blocks = [_section("You have no reflections yet. `/reflect` opens the form; it takes "
+                           "a minute, and only you see it.")]
+    else:
+        blocks = [_section(f"*Your last {len(reflections)} reflection(s)*")]
+        blocks.extend(_reflection_section(row, themes, tz, 400) for row in reflections)
+    if follow_ups:
+        lines = [_follow_up_line(row, tz) for row in follow_ups]
+        blocks.append(_section("*How your recent leads went*\n" + "\n".join(lines)))
     return blocks
+
+
+def _follow_up_line(row: dict, tz: ZoneInfo) -> str:
+    outcome = ids.FOLLOW_UP_OUTCOMES.get(row.get("outcome") or "", "not answered yet")
+    return f"• Took the lead {_when(row['chosen_at'], tz)} in <#{row['channel']}>: {outcome}"
 
 
 def _reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, clip: int) -> Block:
@@ -184,7 +201,8 @@ def _streak_line(streak: int) -> str:
 
 
 FORGET_WORDS = {"choices": "choices", "replies": "thread replies", "reactions": "reactions",
-                "reflections": "reflections", "pending answers": "answers not yet recorded"}
+                "reflections": "reflections", "follow_ups": "follow-ups",
+                "follow-ups": "follow-ups", "pending answers": "answers not yet recorded"}
 
 
 def forget_confirm(held: dict[str, int]) -> list[Block]:
@@ -209,7 +227,7 @@ def forgotten_text(report: dict[str, int]) -> str:
 
 def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
               upcoming: list[tuple[str, datetime]], themes: dict[str, str],
-              tz: ZoneInfo) -> View:
+              tz: ZoneInfo, follow_ups: list[dict] | None = None) -> View:
     """The person's Home tab: what comes next, their recent choices and reflections."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain("Your leadership practice")},
@@ -228,9 +246,17 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
         blocks.append(_section("*Next prompt*\nNone of leadbot's channels has you as a member, "
                                "or none has a prompt scheduled."))
     blocks.append({"type": "divider"})
+    outcomes = {row["post_id"]: row for row in follow_ups or []}
     if choices:
-        lines = [f"• {_when(row['at'], tz)} · {ids.CHOICE_LABELS[row['choice']]} · "
-                 f"<#{row['channel']}>" for row in choices[:HOME_ITEMS]]
+        lines = []
+        for row in choices[:HOME_ITEMS]:
+            line = (f"• {_when(row['at'], tz)} · {ids.CHOICE_LABELS[row['choice']]} · "
+                    f"<#{row['channel']}>")
+            asked = outcomes.get(row.get("post_id")) if row["choice"] == "take" else None
+            if asked:
+                line += " · how it went: " + ids.FOLLOW_UP_OUTCOMES.get(
+                    asked.get("outcome") or "", "not answered yet")
+            lines.append(line)
         blocks.append(_section("*Your recent choices*\n" + "\n".join(lines)))
     else:
         blocks.append(_section("*Your recent choices*\nNone yet: the buttons under each prompt "
@@ -256,7 +282,7 @@ ADMIN_REFUSAL = ("Sorry, `/leadbot` is for this workspace's leadbot admins. You 
 def admin_help() -> list[Block]:
     """What ``/leadbot`` can do, for admins."""
     return [_section("*leadbot admin*\n• `/leadbot status` channels, next posts, failures\n"
-                     "• `/leadbot post-now #channel [prompt|nudge]` post now, through the "
+                     "• `/leadbot post-now #channel [prompt|nudge|digest]` post now, through the "
                      "schedule's path\nThe configuration file stays the source of truth: "
                      "change channels and schedules there.")]
 

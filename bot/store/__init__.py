@@ -30,13 +30,15 @@ from bot.store.base import (
     locked,
     one_row,
 )
+from bot.store.digests import DigestQueries
+from bot.store.follow_ups import FollowUpQueries
 from bot.store.reflections import ReflectionQueries
 from bot.store.reports import ReportQueries
 
 __all__ = ["CHOICES", "EXPORT_KINDS", "Store", "StoreError"]
 
 
-class Store(AnswerQueries, ReflectionQueries, ReportQueries):
+class Store(AnswerQueries, DigestQueries, FollowUpQueries, ReflectionQueries, ReportQueries):
     """The database: open it with ``Store.open(path)``."""
 
     def __init__(self, db: Database, path: Path | None = None):

@@ -148,7 +148,8 @@ class AnswerQueries:
         """Delete everything stored about one person; return how many rows of each kind."""
         counts = {}
         with self.db.atomic():
-            for table in ("choices", "replies", "reactions", "reflections", "modals"):
+            for table in ("choices", "replies", "reactions", "reflections", "modals",
+                          "follow_ups"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user = ?",
                                                 [user]).rowcount
         return counts

@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.clock import to_iso
 from bot.store.base import all_rows, locked, one_row
 
-PERSONAL_TABLES = ("choices", "replies", "reactions", "reflections")
+PERSONAL_TABLES = ("choices", "replies", "reactions", "reflections", "follow_ups")
 
 
 class ReflectionQueries:
@@ -16,12 +16,14 @@ class ReflectionQueries:
     @locked
     def record_reflection(self, *, user: str, text: str, at: datetime, channel: str | None = None,
                           choice: str | None = None, behavior: str | None = None,
-                          shared: bool = False, source: str = "modal") -> int:
+                          shared: bool = False, source: str = "modal",
+                          follow_up_id: int | None = None) -> int:
         """Store a reflection and return its id."""
         cursor = self.db.execute(
-            "INSERT INTO reflections (user, channel, text, choice, behavior, shared, at, source) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [user, channel, text, choice, behavior, int(shared), to_iso(at), source])
+            "INSERT INTO reflections (user, channel, text, choice, behavior, shared, at, source, "
+            "follow_up_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [user, channel, text, choice, behavior, int(shared), to_iso(at), source,
+             follow_up_id])
         return cursor.lastrowid
 
     @locked
@@ -76,12 +78,13 @@ class ReflectionQueries:
 
     @locked
     def record_modal(self, view_id: str, user: str, purpose: str, at: datetime, *,
-                     channel: str | None = None, reflection_id: int | None = None) -> None:
+                     channel: str | None = None, reflection_id: int | None = None,
+                     follow_up_id: int | None = None) -> None:
         """Remember a modal the bot opened, so only its submission is accepted."""
         self.db.execute(
             "INSERT OR REPLACE INTO modals (view_id, user, purpose, channel, reflection_id, "
-            "opened_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [view_id, user, purpose, channel, reflection_id, to_iso(at)])
+            "opened_at, follow_up_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [view_id, user, purpose, channel, reflection_id, to_iso(at), follow_up_id])
 
     @locked
     def modal(self, view_id: str) -> dict | None:

@@ -31,8 +31,13 @@ class ReportQueries:
                         "NULL AS choice, p.ts, r.at, r.removed_at FROM reactions r "
                         "JOIN posts p ON p.id = r.post_id WHERE r.at >= ? ORDER BY r.at, r.id",
             "reflection": "SELECT 'reflection' AS kind, channel, user, text, choice, NULL AS ts, "
-                          "at, behavior, shared, source, updated_at FROM reflections "
-                          "WHERE at >= ? ORDER BY at, id",
+                          "at, behavior, shared, source, updated_at, follow_up_id "
+                          "FROM reflections WHERE at >= ? ORDER BY at, id",
+            "follow_up": "SELECT 'follow_up' AS kind, f.channel, f.user, NULL AS text, "
+                         "'take' AS choice, p.ts, f.chosen_at AS at, f.id AS follow_up_id, "
+                         "f.due_at, f.status, f.sent_at, f.outcome, f.answered_at "
+                         "FROM follow_ups f LEFT JOIN posts p ON p.id = f.post_id "
+                         "WHERE f.chosen_at >= ? ORDER BY f.chosen_at, f.id",
         }
         rows = all_rows(self.db.execute(queries[kind], [since_iso]))
         # choices change: the export says which is each person's current one

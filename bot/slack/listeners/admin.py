@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def on_command(ack: Ack, body: dict, respond: Respond, services: Services) -> None:
-    """``/leadbot [status | post-now CHANNEL [prompt|nudge] | help]``."""
+    """``/leadbot [status | post-now CHANNEL [prompt|nudge|digest] | help]``."""
     user = body.get("user_id", "")
     if not admin.is_admin(services.config, user):
         log.info("%s tried /leadbot and is not an admin", user)
@@ -43,11 +43,11 @@ def on_command(ack: Ack, body: dict, respond: Respond, services: Services) -> No
 def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
               args: list[str]) -> None:
     if not args:
-        ack(text="Which channel? `/leadbot post-now #channel [prompt|nudge]`")
+        ack(text="Which channel? `/leadbot post-now #channel [prompt|nudge|digest]`")
         return
     kind = args[1].lower() if len(args) > 1 else "prompt"
     if kind not in admin.POST_KINDS:
-        ack(text=f"`{kind[:20]}` is not something I post now; use `prompt` or `nudge`.")
+        ack(text=f"`{kind[:20]}` is not something I post now; use `prompt`, `nudge` or `digest`.")
         return
     channel = admin.find_channel(services.config, services.channel_ids, args[0])
     if channel is None:

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 FIELD_BLOCKS = {"text": ids.REFLECT_TEXT[0], "choice": ids.REFLECT_CHOICE[0],
                 "behavior": ids.REFLECT_THEME[0]}
 HISTORY_LIMIT = 10
+PURPOSES = ("reflect", "reflect-home")
 
 
 def _later(services: Services, kind: str, payload: dict, user: str) -> None:
@@ -46,24 +47,39 @@ def _configured(services: Services, channel_id: str | None) -> str | None:
     return channel_id if channel_id and services.channel_config(channel_id) else None
 
 
+def _named(services: Services, channel_id: str | None) -> bool:
+    """Whether the channel's digest names the authors of shared reflections."""
+    channel = services.channel_config(channel_id) if channel_id else None
+    return bool(channel and channel.show_names)
+
+
 def open_modal(services: Services, client: WebClient, trigger_id: str, user: str, *,
-               channel: str | None, reflection: dict | None = None) -> str | None:
+               channel: str | None, reflection: dict | None = None,
+               follow_up: dict | None = None) -> str | None:
     """Open the reflection form and remember it; None, or what went wrong, for the person."""
     themes = services.themes()
+    purpose = "reflect" if channel else "reflect-home"  # where to confirm: channel or form
+    if channel is None and len(services.channel_ids) == 1:
+        # from the Home tab with one team channel: a shared reflection goes to its digest
+        channel = next(iter(services.channel_ids.values()))
+    named = _named(services, channel)
     if reflection:
         view = rb.reflect_modal(themes, text=reflection["text"] or "",
                                 choice=reflection["choice"], theme=reflection["behavior"],
-                                shared=bool(reflection["shared"]), details=True)
+                                shared=bool(reflection["shared"]), details=True, named=named)
+    elif follow_up:
+        view = rb.reflect_modal(themes, choice="take", named=named)
     else:
-        view = rb.reflect_modal(themes)
+        view = rb.reflect_modal(themes, named=named)
     try:
         opened = client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return "Slack did not open the form in time; please try again."
-    services.store.record_modal(opened["view"]["id"], user, "reflect", services.clock.now(),
+    services.store.record_modal(opened["view"]["id"], user, purpose, services.clock.now(),
                                 channel=channel,
-                                reflection_id=reflection["id"] if reflection else None)
+                                reflection_id=reflection["id"] if reflection else None,
+                                follow_up_id=follow_up["id"] if follow_up else None)
     return None
 
 
@@ -95,7 +111,8 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
         refresh_home(services, user)
     elif request.action == "history":
         ack(blocks=rb.history_blocks(store.reflections_of(user, HISTORY_LIMIT),
-                                     services.themes(), tz), text="Your last reflections")
+                                     services.themes(), tz, store.follow_ups_of(user, 5)),
+            text="Your last reflections")
     elif request.action == "stats":
         stats = reflections.personal_stats(store, user, tz, services.clock.now())
         ack(blocks=rb.stats_blocks(stats, services.themes()), text="Your numbers")
@@ -114,7 +131,7 @@ def on_submit(ack: Ack, body: dict, services: Services) -> None:
     view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
     store = services.store
     modal = store.modal(view.get("id", ""))
-    if modal is None or modal["user"] != user or modal["purpose"] != "reflect":
+    if modal is None or modal["user"] != user or modal["purpose"] not in PURPOSES:
         log.warning("a reflection form leadbot did not open for %s was submitted; ignored",
                     user)
         ack(response_action="update", view=rb.expired_modal())
@@ -134,11 +151,12 @@ def on_submit(ack: Ack, body: dict, services: Services) -> None:
             store, services.clock, user, modal["reflection_id"], draft, behaviors=behaviors)
         if not amended:  # a new reflection, or its quick version was forgotten meanwhile
             reflections.save(store, services.clock, user, draft, behaviors=behaviors,
-                             channel=modal["channel"])
-    if modal["channel"]:
+                             channel=modal["channel"], follow_up_id=modal["follow_up_id"])
+    if modal["purpose"] == "reflect" and modal["channel"]:
         ack()
-        _later(services, "ephemeral", {"channel": modal["channel"], "user": user,
-                                       "text": rb.saved_text(draft.choice, draft.shared)}, user)
+        text = rb.saved_text(draft.choice, draft.shared, _named(services, modal["channel"]))
+        _later(services, "ephemeral", {"channel": modal["channel"], "user": user, "text": text},
+               user)
     else:
         ack(response_action="update", view=rb.saved_modal())
     refresh_home(services, user)
@@ -151,8 +169,17 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
     value = ((body.get("actions") or [{}])[0]).get("value") or ""
     channel = (body.get("container") or {}).get("channel_id") or (
         body.get("channel") or {}).get("id")
-    reflection = None
-    if value.isdigit():
+    reflection = follow_up = None
+    if value.startswith(ids.FOLLOW_UP_REFLECT_PREFIX):
+        key = value.removeprefix(ids.FOLLOW_UP_REFLECT_PREFIX)
+        follow_up = services.store.follow_up(int(key)) if key.isdigit() else None
+        if follow_up is None or follow_up["user"] != user:
+            ack()
+            respond(text="That follow-up is no longer stored (it may have been forgotten).",
+                    replace_original=False)
+            return
+        channel = follow_up["channel"]
+    elif value.isdigit():
         reflection = services.store.reflection(int(value))
         if reflection is None or reflection["user"] != user:
             ack()
@@ -161,7 +188,8 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
             return
         channel = reflection["channel"] or channel
     problem = open_modal(services, client, body.get("trigger_id", ""), user,
-                         channel=_configured(services, channel), reflection=reflection)
+                         channel=_configured(services, channel), reflection=reflection,
+                         follow_up=follow_up)
     ack()
     if problem and body.get("response_url"):
         respond(text=problem, replace_original=False)

@@ -1,0 +1,124 @@
+"""Follow-ups: some working days after someone chooses "take", one private "how did it go?".
+
+Planned for each current "take", sent once inside working hours in the channel's timezone,
+never after the person changed their choice or asked leadbot to forget them (forgetting deletes
+the plan). A follow-up is claimed in the database before it is sent, so two processes or a
+restart never send it twice; one interrupted between Slack and the database is not re-sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock, from_iso
+from bot.config import Channel, Config
+from bot.slack.loop_blocks import follow_up_blocks, follow_up_text
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+LOOKBACK = timedelta(days=30)  # takes older than this when first seen get no follow-up
+OVERDUE = timedelta(days=3)  # a follow-up this late (the bot was down) is not sent at all
+PERMANENT = {"user_not_found", "cannot_dm_bot", "account_inactive", "user_disabled",
+             "channel_not_found", "is_archived", "not_allowed_token_type", "missing_scope"}
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One follow-up DM that went out."""
+
+    follow_up_id: int
+    user: str
+    dm_channel: str
+    ts: str
+
+
+class FollowUps:
+    """Plans and sends follow-ups; ``run`` is the scheduler's job (every minute)."""
+
+    def __init__(self, config: Config, store: Store, client: Any, clock: Clock,
+                 channel_ids: dict[str, str]):
+        self.config, self.store, self.client, self.clock = config, store, client, clock
+        self.channel_ids = channel_ids
+
+    def _channels(self) -> dict[str, Channel]:
+        return {self.channel_ids[c.channel]: c for c in self.config.channels
+                if c.channel in self.channel_ids}
+
+    def plan(self, now: datetime) -> int:
+        """Give each new current "take" its follow-up time; return how many were planned."""
+        planned = 0
+        for channel_id, channel in self._channels().items():
+            if channel.follow_up_days <= 0:
+                continue
+            for choice in self.store.takes_without_follow_up(channel_id, now - LOOKBACK):
+                due = channel.calendar.follow_up_time(from_iso(choice["at"]),
+                                                      channel.follow_up_days, channel.tz)
+                planned += self.store.plan_follow_up(choice, due)
+        return planned
+
+    def send_due(self, now: datetime) -> list[Sent]:
+        """Send every follow-up that is due and still wanted, inside working hours."""
+        sent = []
+        channels = self._channels()
+        for row in self.store.due_follow_ups(now):
+            channel = channels.get(row["channel"])
+            if channel is None or channel.follow_up_days <= 0:
+                self.store.cancel_follow_up(row["id"], "follow-ups are off for this channel")
+                continue
+            if row["current_choice_id"] != row["choice_id"]:
+                self.store.cancel_follow_up(row["id"], "the person changed their choice")
+                continue
+            if now - from_iso(row["due_at"]) > OVERDUE:
+                self.store.cancel_follow_up(row["id"], "overdue: the bot was not running")
+                continue
+            if not channel.calendar.within_hours(now, channel.tz):
+                continue  # due, but it waits for the next working hours
+            if not self.store.claim_follow_up(row["id"]):
+                continue
+            result = self._send(row, channel)
+            if result is not None:
+                sent.append(result)
+        return sent
+
+    def _send(self, row: dict, channel: Channel) -> Sent | None:
+        chosen_at = from_iso(row["chosen_at"])
+        try:
+            dm = self.client.conversations_open(users=row["user"])["channel"]["id"]
+            post = self.store.get_post(row["post_id"])
+            link = None
+            if post and post.get("ts"):
+                link = self.client.chat_getPermalink(channel=row["channel"],
+                                                     message_ts=post["ts"]).get("permalink")
+            response = self.client.chat_postMessage(
+                channel=dm, text=follow_up_text(chosen_at, row["channel"], channel.tz),
+                blocks=follow_up_blocks(row["id"], chosen_at, row["channel"], channel.tz,
+                                        link),
+                unfurl_links=False)
+        except SlackApiError as exc:
+            error = exc.response.get("error") or "slack_error"
+            if error in PERMANENT:
+                self.store.cancel_follow_up(row["id"], f"Slack refused the DM: {error}")
+                log.warning("follow-up %s to %s not sent: %s", row["id"], row["user"], error)
+            else:
+                self.store.release_follow_up(row["id"], f"will retry: {error}")
+                log.warning("follow-up %s to %s failed (%s); will retry", row["id"],
+                            row["user"], error)
+            return None
+        except OSError as exc:
+            self.store.release_follow_up(row["id"], f"will retry: {exc}")
+            return None
+        self.store.mark_follow_up_sent(row["id"], dm_channel=dm, dm_ts=response["ts"],
+                                       at=self.clock.now())
+        log.info("sent follow-up %s to %s", row["id"], row["user"])
+        return Sent(row["id"], row["user"], dm, response["ts"])
+
+    def run(self) -> list[Sent]:
+        """Plan new follow-ups and send the due ones (the every-minute job)."""
+        now = self.clock.now()
+        self.plan(now)
+        return self.send_due(now)
