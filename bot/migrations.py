@@ -164,3 +164,44 @@ def m005_follow_ups(db: Database) -> None:
     db.execute("CREATE INDEX follow_ups_user ON follow_ups (user)")
     db.execute("ALTER TABLE reflections ADD COLUMN follow_up_id INTEGER")
     db.execute("ALTER TABLE modals ADD COLUMN follow_up_id INTEGER")
+
+
+@migrations()
+def m006_people(db: Database) -> None:
+    """Each person's settings, DMs waiting for their moment, and alerts sent to admins."""
+    db.execute("""
+        CREATE TABLE person_settings (
+            user TEXT PRIMARY KEY,
+            paused_until TEXT,
+            follow_up_dms INTEGER NOT NULL DEFAULT 1,
+            sighting_dms INTEGER NOT NULL DEFAULT 1,
+            quiet_start TEXT,
+            quiet_end TEXT,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            user TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            blocks TEXT,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'cancelled')),
+            reason TEXT,
+            sent_at TEXT,
+            dm_channel TEXT,
+            dm_ts TEXT
+        )""")
+    db.execute("CREATE INDEX outbox_pending ON outbox (status, created_at)")
+    db.execute("CREATE INDEX outbox_user ON outbox (user)")
+    db.execute("""
+        CREATE TABLE channel_alerts (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            last_post_id INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (channel, kind)
+        )""")
+    # retention: the words of reflections may be deleted, leaving the row (and its counts)
+    db["reflections"].transform(not_null={"text": False})

@@ -23,6 +23,7 @@ from bot.config import Config
 from bot.inbox import Inbox, inbox_path
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
+from bot.services.directory import Directory
 from bot.services.follow_ups import FollowUps
 from bot.services.posting import Poster, PostResult
 from bot.settings import Settings
@@ -110,8 +111,10 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
                     "answers are still recorded")
     inbox = Inbox(inbox_path(settings.db_path))
     store.prune_modals(clock.now() - timedelta(days=1))  # Slack closes a modal within hours
+    directory = Directory(client)
     services = Services(config=config, store=store, clock=clock, inbox=inbox,
-                        bot_user_id=identity.get("user_id"), channel_ids=channel_ids)
+                        bot_user_id=identity.get("user_id"), channel_ids=channel_ids,
+                        directory=directory)
     app = create_app(client, settings.signing_secret if http else None, services)
     worker = Worker(inbox, handlers(services, client), clock, stop,
                     many=many_handlers(services), batch=store.batch)

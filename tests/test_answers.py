@@ -152,7 +152,7 @@ def test_forget_deletes_one_person_only(store, post, tmp_path):
     inbox.put("event:E2", "reply", {"text": "other"}, AT, user="U2")
     report = forget_person(store, inbox, "U1")
     assert report == {"choices": 1, "replies": 1, "reactions": 1, "reflections": 1,
-                      "follow-ups": 0,
+                      "follow-ups": 0, "settings": 0, "messages waiting": 0,
                       "pending answers": 1}
     left = [r["user"] for kind in ("reply", "choice", "reaction", "reflection")
             for r in store.export_rows(kind)]

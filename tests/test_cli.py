@@ -166,7 +166,8 @@ def test_forget(run_cli, tmp_path, clock):
     result = run_cli("forget", "U0000ANNA", "--yes")
     assert result.exit_code == 0
     assert result.output.strip() == ("Deleted for U0000ANNA: 1 choices, 0 replies, 0 reactions, "
-                                     "0 reflections, 0 follow-ups, 0 pending answers.")
+                                     "0 reflections, 0 follow-ups, 0 settings, 0 messages waiting, "
+                                     "0 pending answers.")
     users = [json.loads(line)["user"] for line in
              run_cli("export", "--kind", "choice").output.splitlines()]
     assert users == ["U0000BOB"]

@@ -176,7 +176,8 @@ def test_held_about_and_forget_user_delete_modals_of_that_person_only(store):
     assert store.held_about("U1") == {"choices": 1, "replies": 1, "reactions": 0,
                                       "reflections": 1, "follow_ups": 0}
     assert store.forget_user("U1") == {"choices": 1, "replies": 1, "reactions": 0,
-                                       "reflections": 1, "modals": 1, "follow_ups": 0}
+                                       "reflections": 1, "modals": 1, "follow_ups": 0,
+                                       "person_settings": 0, "outbox": 0}
     assert store.modal("V1") is None and store.modal("V2")["user"] == "U2"
     assert store.held_about("U1") == {"choices": 0, "replies": 0, "reactions": 0,
                                       "reflections": 0, "follow_ups": 0}

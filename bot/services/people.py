@@ -15,6 +15,8 @@ def forget_person(store: Store, inbox: Inbox | None, user: str) -> dict[str, int
         "reactions": counts["reactions"],
         "reflections": counts["reflections"],
         "follow-ups": counts["follow_ups"],
+        "settings": counts["person_settings"],
+        "messages waiting": counts["outbox"],
     }
     report["pending answers"] = inbox.forget_user(user) if inbox is not None else 0
     return report

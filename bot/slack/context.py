@@ -10,6 +10,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Channel, Config
 from bot.inbox import Inbox
+from bot.services.directory import Directory
 from bot.store import Store
 
 
@@ -25,6 +26,8 @@ class Services:
     channel_ids: dict[str, str] = field(default_factory=dict)
     # Posts one message now through the scheduler's path (set once the poster exists).
     post_now: Callable[[Channel, str], Any] | None = None
+    # Who a Slack user is (users.info, cached); None where no Slack is at hand (tests, CLI).
+    directory: Directory | None = None
     # Who is in each channel, cached for the Home tab: {channel_id: (fetched_monotonic, ids)}
     members: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)

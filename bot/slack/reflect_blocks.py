@@ -202,7 +202,9 @@ def _streak_line(streak: int) -> str:
 
 FORGET_WORDS = {"choices": "choices", "replies": "thread replies", "reactions": "reactions",
                 "reflections": "reflections", "follow_ups": "follow-ups",
-                "follow-ups": "follow-ups", "pending answers": "answers not yet recorded"}
+                "follow-ups": "follow-ups", "settings": "settings",
+                "messages waiting": "messages waiting to be sent",
+                "pending answers": "answers not yet recorded"}
 
 
 def forget_confirm(held: dict[str, int]) -> list[Block]:

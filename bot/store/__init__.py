@@ -32,13 +32,15 @@ from bot.store.base import (
 )
 from bot.store.digests import DigestQueries
 from bot.store.follow_ups import FollowUpQueries
+from bot.store.people import PeopleQueries
 from bot.store.reflections import ReflectionQueries
 from bot.store.reports import ReportQueries
 
 __all__ = ["CHOICES", "EXPORT_KINDS", "Store", "StoreError"]
 
 
-class Store(AnswerQueries, DigestQueries, FollowUpQueries, ReflectionQueries, ReportQueries):
+class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, ReflectionQueries,
+            ReportQueries):
     """The database: open it with ``Store.open(path)``."""
 
     def __init__(self, db: Database, path: Path | None = None):

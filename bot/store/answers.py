@@ -149,7 +149,7 @@ class AnswerQueries:
         counts = {}
         with self.db.atomic():
             for table in ("choices", "replies", "reactions", "reflections", "modals",
-                          "follow_ups"):
+                          "follow_ups", "person_settings", "outbox"):
                 counts[table] = self.db.execute(f"DELETE FROM {table} WHERE user = ?",
                                                 [user]).rowcount
         return counts
