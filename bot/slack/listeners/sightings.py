@@ -1,0 +1,249 @@
+"""/saw, its form, "Add details", the prompt's "I saw good leadership" and the message shortcut.
+
+Every path answers Slack inside its 3 seconds: the command's answer is its ack, and the form is
+opened with the fresh trigger_id (after at most one quick lookup) before anything else. The DM
+to the person seen is never sent from here: it is queued in the outbox (see
+``bot.services.sightings.save``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services import sightings
+from bot.services.sightings import Draft, InvalidSighting, OwnSighting
+from bot.slack import ids
+from bot.slack import sighting_blocks as sb
+from bot.slack.context import Services
+from bot.slack.parse import plain_from_slack
+from bot.slack.registry import Registry
+
+log = logging.getLogger(__name__)
+PURPOSE = "sighting"
+FIELD_BLOCKS = {"person": ids.SIGHTING_PERSON[0], "text": ids.SIGHTING_TEXT[0],
+                "behavior": ids.SIGHTING_THEME[0]}
+NOT_IN_CHANNEL = ("leadbot is not in this channel, so nothing was saved. Use `/saw` in one of "
+                  "your team's leadbot channels, or invite leadbot here first.")
+NO_FORM = "Slack did not open the form in time; please try again."
+
+
+def parse_values(values: dict) -> Draft:
+    """The sighting form's ``view.state.values`` as a Draft (missing inputs are empty)."""
+
+    def element(pair: tuple[str, str]) -> dict:
+        return (values.get(pair[0]) or {}).get(pair[1]) or {}
+
+    theme = element(ids.SIGHTING_THEME).get("selected_option") or {}
+    ticked = {o.get("value") for pair in (ids.SIGHTING_ANONYMOUS, ids.SIGHTING_DIGEST)
+              for o in element(pair).get("selected_options") or []}
+    return Draft(about=element(ids.SIGHTING_PERSON).get("selected_user") or None,
+                 text=element(ids.SIGHTING_TEXT).get("value") or "",
+                 behavior=theme.get("value") or None, anonymous=sb.ANONYMOUS in ticked,
+                 in_digest=sb.LEAVE_OUT not in ticked)
+
+
+def _message(services: Services) -> sightings.Message:
+    """How the DM to the person seen is worded, with this workspace's themes."""
+    return lambda row: sb.sighting_dm(row, services.themes())
+
+
+def channel_problem(services: Services, client: WebClient, channel: str | None) -> str | None:
+    """None if leadbot is in ``channel`` (configured, or a member), else what to tell the seer."""
+    if channel and services.channel_config(channel):
+        return None
+    if not channel:
+        return NOT_IN_CHANNEL
+    try:
+        info = client.conversations_info(channel=channel)["channel"]
+    except SlackApiError as exc:
+        if exc.response.get("error") == "channel_not_found":
+            return NOT_IN_CHANNEL
+        log.warning("conversations.info %s failed: %s", channel, exc.response.get("error"))
+        return "Slack did not say whether leadbot is in this channel; please try again."
+    # the bot's own DM with the person has no is_member; that it can be read says enough
+    return None if info.get("is_member") or info.get("is_im") else NOT_IN_CHANNEL
+
+
+def open_modal(services: Services, client: WebClient, trigger_id: str, user: str, *,
+               channel: str | None, about: str | None = None, sighting: dict | None = None,
+               permalink: str | None = None) -> str | None:
+    """Open the sighting form and remember it; None, or what went wrong, for the person."""
+    themes = services.themes()
+    if sighting:
+        view = sb.sighting_modal(themes, about=sighting["about"], text=sighting["text"] or "",
+                                 theme=sighting["behavior"], anonymous=sighting["anonymous"],
+                                 in_digest=sighting["in_digest"], details=True)
+    else:
+        view = sb.sighting_modal(themes, about=about, permalink=permalink)
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        return NO_FORM
+    services.store.record_modal(opened["view"]["id"], user, PURPOSE, services.clock.now(),
+                                channel=channel,
+                                reflection_id=sighting["id"] if sighting else None)
+    return None
+
+
+def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
+    """``/saw [@person what they did | @person | help]``."""
+    user, channel = body.get("user_id", ""), body.get("channel_id")
+    try:
+        request = sightings.parse_command(body.get("text") or "", plain_from_slack)
+        if request.action == "help":
+            ack(blocks=sb.help_blocks(), text="What /saw can do")
+            return
+        draft = None
+        if request.about == user:
+            raise OwnSighting()
+        if request.action == "quick":
+            draft = Draft(request.about, request.text).checked(user, set(services.themes()))
+        problem = channel_problem(services, client, channel)
+        if problem:
+            ack(text=problem)
+            return
+        if draft is None:
+            if request.about:  # a bot or a deactivated account: say so before the form
+                sightings.check_person(request.about, services.directory)
+            problem = open_modal(services, client, body.get("trigger_id", ""), user,
+                                 channel=channel, about=request.about)
+            if problem:
+                ack(text=problem)
+            else:
+                ack()
+            return
+        sighting_id = sightings.save(services.store, services.clock, user, draft,
+                                     behaviors=set(services.themes()),
+                                     directory=services.directory,
+                                     message=_message(services), channel=channel)
+    except OwnSighting as exc:
+        ack(text=str(exc))
+        return
+    except InvalidSighting as exc:
+        ack(blocks=sb.help_blocks(str(exc)), text=f"Nothing was saved. {exc}")
+        return
+    saved = services.store.sighting(sighting_id) or {}
+    ack(blocks=sb.quick_saved(saved), text=sb.saved_text(saved))
+
+
+def on_submit(ack: Ack, body: dict, services: Services) -> None:
+    """A submitted sighting form: check it, store it once (or amend it), confirm in the form."""
+    view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
+    store = services.store
+    modal = store.modal(view.get("id", ""))
+    if modal is None or modal["user"] != user or modal["purpose"] != PURPOSE:
+        log.warning("a sighting form leadbot did not open for %s was submitted; ignored", user)
+        ack(response_action="update", view=sb.expired_modal())
+        return
+    draft = parse_values((view.get("state") or {}).get("values") or {})
+    behaviors = set(services.themes())
+    sighting_id = modal["reflection_id"]  # set for "Add details"
+    try:
+        if sighting_id is None:
+            draft = sightings.check(draft, user, behaviors=behaviors,
+                                    directory=services.directory)
+        else:  # "Add details": the person is not part of that form
+            draft = draft.words_checked(behaviors)
+    except InvalidSighting as exc:
+        ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
+        return
+    amended = None
+    with store.batch():
+        if not store.close_modal(modal["view_id"], services.clock.now()):
+            ack()  # the same submission again: stored the first time
+            return
+        if sighting_id is None:
+            sighting_id = sightings.save(store, services.clock, user, draft,
+                                         behaviors=behaviors, directory=services.directory,
+                                         message=_message(services), channel=modal["channel"],
+                                         permalink=sb.permalink_of(view))
+        else:
+            amended = sightings.amend(store, services.clock, user, sighting_id, draft,
+                                      behaviors=behaviors, message=_message(services))
+    saved = store.sighting(sighting_id)
+    if saved is None or (amended is not None and not amended.found):
+        ack(response_action="update", view=sb.gone_modal())
+        return
+    ack(response_action="update", view=sb.saved_modal(saved, amended))
+
+
+def on_prompt_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
+                     services: Services) -> None:
+    """"I saw good leadership" under a prompt: the form, for the prompt's channel."""
+    user = (body.get("user") or {}).get("id", "")
+    channel = (body.get("container") or {}).get("channel_id") or (
+        body.get("channel") or {}).get("id")
+    problem = open_modal(services, client, body.get("trigger_id", ""), user, channel=channel)
+    ack()
+    if problem and body.get("response_url"):
+        respond(text=problem, replace_original=False)
+
+
+def on_details(ack: Ack, body: dict, client: WebClient, respond: Respond,
+               services: Services) -> None:
+    """"Add details" after a quick ``/saw``: the form, prefilled with that sighting."""
+    user = (body.get("user") or {}).get("id", "")
+    value = ((body.get("actions") or [{}])[0]).get("value") or ""
+    sighting = services.store.sighting(int(value)) if value.isdigit() else None
+    if sighting is None or sighting["seer"] != user:
+        ack()
+        respond(text="That sighting is no longer stored (it may have been forgotten).",
+                replace_original=False)
+        return
+    problem = open_modal(services, client, body.get("trigger_id", ""), user,
+                         channel=sighting["channel"], sighting=sighting)
+    ack()
+    if problem and body.get("response_url"):
+        respond(text=problem, replace_original=False)
+
+
+def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
+                services: Services) -> None:
+    """"Record a leadership sighting" on a message: the form, its author and link filled in."""
+    user = (body.get("user") or {}).get("id", "")
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    ts = message.get("ts") or body.get("message_ts")
+    permalink = None
+    if channel and ts:
+        try:
+            permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        except SlackApiError as exc:  # a DM leadbot cannot see: the form works without it
+            log.info("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+    author = message.get("user")
+    if message.get("bot_id") or author == user:
+        author = None  # an app's message, or one's own: the seer picks the person
+    problem = open_modal(services, client, body.get("trigger_id", ""), user, channel=channel,
+                         about=author, permalink=permalink)
+    ack()
+    if problem and body.get("response_url"):
+        respond(text=problem, response_type="ephemeral")
+
+
+def register(registry: Registry, services: Services) -> None:
+    """Attach the sighting listeners."""
+
+    @registry.command(ids.SAW_COMMAND)
+    def command(ack: Ack, body: dict, client: WebClient) -> None:
+        on_command(ack, body, client, services)
+
+    @registry.view(ids.SIGHTING_VIEW)
+    def submit(ack: Ack, body: dict) -> None:
+        on_submit(ack, body, services)
+
+    @registry.action(ids.SIGHTING_PROMPT_ACTION)
+    def from_prompt(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        on_prompt_button(ack, body, client, respond, services)
+
+    @registry.action(ids.SIGHTING_DETAILS_ACTION)
+    def details(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        on_details(ack, body, client, respond, services)
+
+    @registry.shortcut(ids.SIGHTING_SHORTCUT)
+    def shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        on_shortcut(ack, body, client, respond, services)

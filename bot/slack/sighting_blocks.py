@@ -1,0 +1,193 @@
+"""Pure Block Kit builders for leadership sightings: the form, /saw's answers, and the DM to
+the person seen."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.services.sightings import TEXT_MAX, Amended
+from bot.slack import ids
+from bot.slack.blocks import SECTION_TEXT_MAX, Block, _clip, _mrkdwn, _plain, escape, quote
+
+View = dict[str, Any]
+OPTION_TEXT_MAX = 75
+TITLE = "Leadership sighting"
+ANONYMOUS = "anonymous"
+LEAVE_OUT = "leave_out"
+
+
+def _option(text: str, value: str, description: str | None = None) -> dict:
+    option = {"text": _plain(_clip(text, OPTION_TEXT_MAX)), "value": value}
+    if description:
+        option["description"] = _plain(_clip(description, OPTION_TEXT_MAX))
+    return option
+
+
+def _section(text: str) -> Block:
+    return {"type": "section", "text": _mrkdwn(_clip(text, SECTION_TEXT_MAX))}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(_clip(text, 2000))]}
+
+
+def _checkbox(pair: tuple[str, str], option: dict, ticked: bool, label: str) -> Block:
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": pair[1], "options": [option]}
+    if ticked:
+        element["initial_options"] = [option]
+    return {"type": "input", "block_id": pair[0], "optional": True, "element": element,
+            "label": _plain(label)}
+
+
+def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: str = "",
+                   theme: str | None = None, anonymous: bool = False, in_digest: bool = True,
+                   details: bool = False, permalink: str | None = None) -> View:
+    """The sighting form: empty, prefilled with a person (and the message a shortcut was used
+    on), or, for "Add details", with a stored sighting whose person no longer changes."""
+    blocks: list[Block] = []
+    if details:
+        blocks.append(_section(f"You saw good leadership in <@{about}>."))
+    else:
+        person: dict[str, Any] = {"type": "users_select", "action_id": ids.SIGHTING_PERSON[1],
+                                  "placeholder": _plain("Pick a teammate")}
+        if about:
+            person["initial_user"] = about
+        blocks.append({"type": "input", "block_id": ids.SIGHTING_PERSON[0], "element": person,
+                       "label": _plain("Whom did you see leading?")})
+    if permalink:
+        blocks.append(_context(f"About <{permalink}|this message>."))
+    text_el: dict[str, Any] = {
+        "type": "plain_text_input", "action_id": ids.SIGHTING_TEXT[1], "multiline": True,
+        "max_length": TEXT_MAX,
+        "placeholder": _plain("What did they do? e.g. asked the quietest person first"),
+    }
+    if text:
+        text_el["initial_value"] = text[:TEXT_MAX]
+    blocks.append({"type": "input", "block_id": ids.SIGHTING_TEXT[0], "element": text_el,
+                   "label": _plain("What did you see?"),
+                   "hint": _plain(f"Up to {TEXT_MAX:,} characters. They will read these "
+                                  "words.")})
+    if themes:
+        options = [_option(name, key) for key, name in list(themes.items())[:100]]
+        theme_el: dict[str, Any] = {"type": "static_select", "action_id": ids.SIGHTING_THEME[1],
+                                    "placeholder": _plain("Pick a behaviour"),
+                                    "options": options}
+        if theme in themes:
+            theme_el["initial_option"] = _option(themes[theme], theme)
+        blocks.append({"type": "input", "block_id": ids.SIGHTING_THEME[0], "optional": True,
+                       "element": theme_el, "label": _plain("Which behaviour was it?")})
+    blocks.append(_checkbox(ids.SIGHTING_ANONYMOUS, _option(
+        "Tell them anonymously", ANONYMOUS, "They see your words, not your name."),
+        anonymous, "Your name"))
+    blocks.append(_checkbox(ids.SIGHTING_DIGEST, _option(
+        "Leave it out of the team digest", LEAVE_OUT, "Only they and you will see it."),
+        not in_digest, "Team digest"))
+    view: View = {"type": "modal", "callback_id": ids.SIGHTING_VIEW,
+                  "title": _plain("Add details" if details else TITLE),
+                  "submit": _plain("Save"), "close": _plain("Cancel"), "blocks": blocks}
+    if permalink:
+        view["private_metadata"] = json.dumps({"permalink": permalink})
+    return view
+
+
+def permalink_of(view: dict) -> str | None:
+    """The permalink a shortcut's form carries (None for the other forms)."""
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    link = meta.get("permalink") if isinstance(meta, dict) else None
+    return link if isinstance(link, str) and link.startswith("https://") else None
+
+
+def expired_modal() -> View:
+    """What replaces a form leadbot has no record of opening (or opened for someone else)."""
+    return {"type": "modal", "title": _plain(TITLE), "close": _plain("Close"),
+            "blocks": [_section("This form is no longer open, so nothing was saved. Run "
+                                "`/saw` to record what you saw again.")]}
+
+
+def gone_modal() -> View:
+    """"Add details" on a sighting that is no longer stored (forgotten meanwhile)."""
+    return {"type": "modal", "title": _plain(TITLE), "close": _plain("Close"),
+            "blocks": [_section("That sighting is no longer stored (it may have been "
+                                "forgotten), so nothing was changed.")]}
+
+
+def saved_text(row: dict) -> str:
+    """The private confirmation of a stored sighting: who hears it, and where it shows."""
+    name = "without your name" if row["anonymous"] else "with your name"
+    digest = ("It can appear in the team digest." if row["in_digest"]
+              else "It stays out of the team digest.")
+    return (f":white_check_mark: Noted: you saw good leadership in <@{row['about']}>. They'll "
+            f"get a note quoting you, {name}. {digest}")
+
+
+def _amended_text(row: dict, amended: Amended) -> str:
+    name = "without your name" if row["anonymous"] else "with your name"
+    digest = ("It can appear in the team digest." if row["in_digest"]
+              else "It stays out of the team digest.")
+    if amended.dm == "rewritten":
+        told = f"The note to <@{row['about']}> now reads as you changed it, {name}."
+    elif amended.dm in ("sending", "sent"):
+        told = (f"<@{row['about']}> was already told as you first wrote it; this changes the "
+                "record, not that note.")
+    else:
+        told = f"<@{row['about']}> will not get a note about it."
+    return f":white_check_mark: Saved. {told} {digest}"
+
+
+def saved_modal(row: dict, amended: Amended | None = None) -> View:
+    """The form's own confirmation, after a new sighting or "Add details"."""
+    text = saved_text(row) if amended is None else _amended_text(row, amended)
+    return {"type": "modal", "title": _plain(TITLE), "close": _plain("Close"),
+            "blocks": [_section(text)]}
+
+
+def quick_saved(row: dict) -> list[Block]:
+    """The answer to ``/saw @someone what they did``: what was saved, and "Add details"."""
+    return [
+        _section(saved_text(row) + "\n" + quote(escape(_clip(row["text"] or "", 600)))),
+        {"type": "actions", "block_id": "leadbot_sighting_saved", "elements": [
+            {"type": "button", "action_id": ids.SIGHTING_DETAILS_ACTION,
+             "text": _plain("Add details"), "value": str(row["id"]),
+             "accessibility_label": "Add a theme, or change who sees this sighting"}]},
+    ]
+
+
+def sighting_dm(row: dict, themes: dict[str, str]) -> tuple[str, list[Block]]:
+    """The DM to the person seen: what was seen, by whom unless anonymous; (text, blocks)."""
+    who = "A teammate" if row["anonymous"] else f"<@{row['seer']}>"
+    headline = f"{who} saw good leadership in you"
+    lines = [f":eyes: *{headline}* and wanted you to know:",
+             quote(escape(_clip(row["text"] or "", 2500)))]
+    meta = []
+    if row.get("behavior"):
+        meta.append(themes.get(row["behavior"], row["behavior"]))
+    if row.get("permalink"):
+        meta.append(f"<{row['permalink']}|the message it was about>")
+    elif row.get("channel") and row["channel"][:1] in ("C", "G"):
+        meta.append(f"in <#{row['channel']}>")
+    blocks = [_section("\n".join(lines))]
+    if meta:
+        blocks.append(_context(" · ".join(meta)))
+    blocks.append(_context("_When you see good leadership, follow it if you wish._ — John Shook"
+                           " · `/reflect settings` turns these notes off."))
+    return headline + ".", blocks
+
+
+def help_blocks(problem: str | None = None) -> list[Block]:
+    """What ``/saw`` can do, after what went wrong (nothing is saved when there is one)."""
+    lines = []
+    if problem:
+        lines.append(f"Nothing was saved. {problem}")
+    lines += [
+        "*Record good leadership you saw in someone.* They get a short note quoting you.",
+        "• `/saw @name what they did` records it straight away, with your name "
+        "(\"Add details\" then picks a theme or makes it anonymous)",
+        "• `/saw` or `/saw @name` opens the form: a theme, anonymous, or out of the team digest",
+        "• On any message: *More actions* (⋯) → *Record a leadership sighting*",
+        f"Up to {TEXT_MAX:,} characters. For your own good work, there is `/reflect`.",
+    ]
+    return [_section("\n".join(lines))]
