@@ -9,22 +9,23 @@ restart never send it twice; one interrupted between Slack and the database is n
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock, from_iso
 from bot.config import Channel, Config
+from bot.services.dms import PERMANENT, decide, send_dm
 from bot.slack.loop_blocks import follow_up_blocks, follow_up_text
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=30)  # takes older than this when first seen get no follow-up
 OVERDUE = timedelta(days=3)  # a follow-up this late (the bot was down) is not sent at all
-PERMANENT = {"user_not_found", "cannot_dm_bot", "account_inactive", "user_disabled",
-             "channel_not_found", "is_archived", "not_allowed_token_type", "missing_scope"}
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,15 @@ class FollowUps:
     """Plans and sends follow-ups; ``run`` is the scheduler's job (every minute)."""
 
     def __init__(self, config: Config, store: Store, client: Any, clock: Clock,
-                 channel_ids: dict[str, str]):
+                 channel_ids: dict[str, str],
+                 tz_of: Callable[[str], ZoneInfo | None] | None = None):
         self.config, self.store, self.client, self.clock = config, store, client, clock
         self.channel_ids = channel_ids
+        self.tz_of = tz_of or (lambda _user: None)  # the person's own Slack time zone
+
+    def _tz(self, user: str, channel: Channel) -> ZoneInfo:
+        """The person's own time zone, else the channel's."""
+        return self.tz_of(user) or channel.tz
 
     def _channels(self) -> dict[str, Channel]:
         return {self.channel_ids[c.channel]: c for c in self.config.channels
@@ -56,8 +63,9 @@ class FollowUps:
             if channel.follow_up_days <= 0:
                 continue
             for choice in self.store.takes_without_follow_up(channel_id, now - LOOKBACK):
-                due = channel.calendar.follow_up_time(from_iso(choice["at"]),
-                                                      channel.follow_up_days, channel.tz)
+                due = channel.calendar.follow_up_time(
+                    from_iso(choice["at"]), channel.follow_up_days,
+                    self._tz(choice["user"], channel))
                 planned += self.store.plan_follow_up(choice, due)
         return planned
 
@@ -76,8 +84,13 @@ class FollowUps:
             if now - from_iso(row["due_at"]) > OVERDUE:
                 self.store.cancel_follow_up(row["id"], "overdue: the bot was not running")
                 continue
-            if not channel.calendar.within_hours(now, channel.tz):
-                continue  # due, but it waits for the next working hours
+            tz = self._tz(row["user"], channel)
+            decision = decide(self.store.person_settings(row["user"]), "follow_up", now, tz)
+            if decision.action == "drop":
+                self.store.cancel_follow_up(row["id"], decision.reason or "not wanted")
+                continue
+            if decision.action == "wait" or not channel.calendar.within_hours(now, tz):
+                continue  # paused, quiet hours, or outside working hours: it waits
             if not self.store.claim_follow_up(row["id"]):
                 continue
             result = self._send(row, channel)
@@ -87,18 +100,16 @@ class FollowUps:
 
     def _send(self, row: dict, channel: Channel) -> Sent | None:
         chosen_at = from_iso(row["chosen_at"])
+        tz = self._tz(row["user"], channel)
         try:
-            dm = self.client.conversations_open(users=row["user"])["channel"]["id"]
             post = self.store.get_post(row["post_id"])
             link = None
             if post and post.get("ts"):
                 link = self.client.chat_getPermalink(channel=row["channel"],
                                                      message_ts=post["ts"]).get("permalink")
-            response = self.client.chat_postMessage(
-                channel=dm, text=follow_up_text(chosen_at, row["channel"], channel.tz),
-                blocks=follow_up_blocks(row["id"], chosen_at, row["channel"], channel.tz,
-                                        link),
-                unfurl_links=False)
+            dm, ts = send_dm(self.client, row["user"],
+                             follow_up_text(chosen_at, row["channel"], tz),
+                             follow_up_blocks(row["id"], chosen_at, row["channel"], tz, link))
         except SlackApiError as exc:
             error = exc.response.get("error") or "slack_error"
             if error in PERMANENT:
@@ -112,10 +123,9 @@ class FollowUps:
         except OSError as exc:
             self.store.release_follow_up(row["id"], f"will retry: {exc}")
             return None
-        self.store.mark_follow_up_sent(row["id"], dm_channel=dm, dm_ts=response["ts"],
-                                       at=self.clock.now())
+        self.store.mark_follow_up_sent(row["id"], dm_channel=dm, dm_ts=ts, at=self.clock.now())
         log.info("sent follow-up %s to %s", row["id"], row["user"])
-        return Sent(row["id"], row["user"], dm, response["ts"])
+        return Sent(row["id"], row["user"], dm, ts)
 
     def run(self) -> list[Sent]:
         """Plan new follow-ups and send the due ones (the every-minute job)."""
