@@ -7,7 +7,7 @@ import os
 import re
 import sys
 import threading
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -215,6 +215,24 @@ def stats(env: Env) -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     for row in rows:
         click.echo("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths, strict=True)))
+
+
+@cli.command()
+@click.option("--older-than", "days", type=click.IntRange(min=1), required=True,
+              help="Delete the words of what is older than this many days.")
+@pass_env
+def purge(env: Env, days: int) -> None:
+    """Delete the words of replies, reflections and sightings older than DAYS (counts stay).
+
+    The running bot does the same every day with `retention_days` from the configuration.
+    """
+    from bot.services.retention import purge_old_words
+
+    now = env.clock.now()
+    counts = purge_old_words(env.store(), now, days)
+    cutoff = (now - timedelta(days=days)).date().isoformat()
+    listed = ", ".join(f"{n} {kind}" for kind, n in counts.items())
+    click.echo(f"Deleted the words of what was written before {cutoff}: {listed}.")
 
 
 @cli.command()

@@ -133,6 +133,7 @@ class _CalendarKeys(_Strict):
     holidays: str | None = None
     working_hours: str | None = None
     follow_up_days: Annotated[int, Field(ge=0, le=30)] | None = None
+    min_group_size: Annotated[int, Field(ge=1, le=100)] | None = None
 
     _days = field_validator("working_days")(classmethod(lambda cls, v: _working_days(v)))
     _country = field_validator("holidays")(classmethod(lambda cls, v: _holidays(v)))
@@ -198,6 +199,8 @@ class ConfigFile(_CalendarKeys):
     library: str | None = None
     missed_run_grace: Annotated[int, Field(ge=0, le=1440)] = 60
     concurrency: Annotated[int, Field(ge=1, le=64)] = 8
+    retention_days: Annotated[int, Field(ge=0, le=36500)] = 365
+    quiet_after: Annotated[int, Field(ge=0, le=50)] = 3
     channels: Annotated[list[ChannelConfig], Field(min_length=1)]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
@@ -225,6 +228,7 @@ class Channel:
     show_names: bool = False
     calendar: Calendar = field(default_factory=Calendar)
     follow_up_days: int = 3
+    min_group_size: int = 3
 
     def schedules(self) -> dict[str, str]:
         """The kinds this channel posts and their cron expressions (prompt, nudge, digest)."""
@@ -244,6 +248,8 @@ class Config:
     channels: tuple[Channel, ...]
     missed_run_grace: timedelta = timedelta(hours=1)
     concurrency: int = 8
+    retention_days: int = 365
+    quiet_after: int = 3
 
     def channel(self, ref: str) -> Channel | None:
         """The channel configured as ``ref`` (an ID or #name)."""
@@ -290,12 +296,14 @@ def load_config(path: Path) -> Config:
             show_names=c.show_names,
             calendar=_calendar(parsed, c),
             follow_up_days=_pick(c.follow_up_days, parsed.follow_up_days, 3),
+            min_group_size=_pick(c.min_group_size, parsed.min_group_size, 3),
         )
         for c in parsed.channels
     )
     return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels,
                   missed_run_grace=timedelta(minutes=parsed.missed_run_grace),
-                  concurrency=parsed.concurrency)
+                  concurrency=parsed.concurrency, retention_days=parsed.retention_days,
+                  quiet_after=parsed.quiet_after)
 
 
 def _pick(*values):

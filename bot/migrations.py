@@ -205,3 +205,28 @@ def m006_people(db: Database) -> None:
         )""")
     # retention: the words of reflections may be deleted, leaving the row (and its counts)
     db["reflections"].transform(not_null={"text": False})
+
+
+@migrations()
+def m007_sightings(db: Database) -> None:
+    """Leadership sightings: who saw good leadership in whom, and the DM queued to tell them."""
+    db.execute("""
+        CREATE TABLE sightings (
+            id INTEGER PRIMARY KEY,
+            seer TEXT NOT NULL,
+            about TEXT NOT NULL,
+            text TEXT,
+            behavior TEXT,
+            channel TEXT,
+            permalink TEXT,
+            anonymous INTEGER NOT NULL DEFAULT 0,
+            in_digest INTEGER NOT NULL DEFAULT 1,
+            at TEXT NOT NULL,
+            updated_at TEXT,
+            dm_id INTEGER
+        )""")
+    # text is nullable: a retention job may delete the words and keep the row (and its counts).
+    # dm_id is the outbox row telling `about`, so a later change (anonymity...) can follow it.
+    db.execute("CREATE INDEX sightings_seer ON sightings (seer)")
+    db.execute("CREATE INDEX sightings_about ON sightings (about)")
+    db.execute("CREATE INDEX sightings_channel_at ON sightings (channel, at)")

@@ -24,8 +24,11 @@ from bot.inbox import Inbox, inbox_path
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
 from bot.services.directory import Directory
+from bot.services.dms import Outbox
 from bot.services.follow_ups import FollowUps
 from bot.services.posting import Poster, PostResult
+from bot.services.quiet import QuietWatch
+from bot.services.retention import purge_old_words
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.context import Services
@@ -79,6 +82,8 @@ class Bot:
     inbox: Inbox
     worker: Worker
     follow_ups: FollowUps | None = None
+    outbox: Outbox | None = None
+    quiet: QuietWatch | None = None
 
     def health(self) -> tuple[int, dict]:
         """HTTP status and JSON body for /healthz."""
@@ -124,9 +129,14 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     worker.start()
     poster = Poster(config, store, web_client(settings, retries=False), clock,
                     resolve=lambda ch: channel_ids.get(ch.channel), stop=stop)
-    follow_ups = FollowUps(config, store, client, clock, channel_ids)
-    scheduler = Scheduler(config, store, poster, clock, channel_ids,
-                          every_minute=(("follow-ups", follow_ups.run),))
+    follow_ups = FollowUps(config, store, client, clock, channel_ids, tz_of=directory.tz)
+    outbox = Outbox(store, client, clock, directory.tz, config.timezone)
+    quiet = QuietWatch(config, store, clock, channel_ids)
+    scheduler = Scheduler(config, store, poster, clock, channel_ids, periodic=(
+        ("follow-ups", follow_ups.run, 1), ("quiet-channels", quiet.run, 1),
+        ("direct-messages", outbox.run, 1),
+        ("retention", lambda: purge_old_words(store, clock.now(), config.retention_days),
+         24 * 60)))
 
     def post_now_from_slack(channel, kind):
         now = clock.now().replace(microsecond=0)
@@ -139,7 +149,7 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
              len(scheduler.scheduler.get_jobs()), len(channel_ids),
              nxt.isoformat() if nxt else "none")
     return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids, inbox, worker,
-               follow_ups)
+               follow_ups, outbox, quiet)
 
 
 def shutdown(bot: Bot) -> None:

@@ -116,8 +116,8 @@ class Scheduler:
 
     def __init__(self, config: Config, store: Store, poster: Poster, clock: Clock,
                  channel_ids: dict[str, str], *,
-                 every_minute: tuple[tuple[str, Callable[[], object]], ...] = ()):
-        self.every_minute = every_minute  # (name, job): follow-ups...
+                 periodic: tuple[tuple[str, Callable[[], object], int], ...] = ()):
+        self.periodic = periodic  # (name, job, every N minutes): follow-ups, DMs, retention
         self.config = config
         self.store = store
         self.poster = poster
@@ -160,8 +160,8 @@ class Scheduler:
         self._recover_stale_claims()
         self.scheduler.add_job(self._recover_stale_claims, "interval", minutes=1,
                                id="recover-stale-claims", name="recover stale claims")
-        for name, job in self.every_minute:
-            self.scheduler.add_job(_logged(name, job), "interval", minutes=1, id=name,
+        for name, job, minutes in self.periodic:
+            self.scheduler.add_job(_logged(name, job), "interval", minutes=minutes, id=name,
                                    name=name, next_run_time=now + timedelta(seconds=5))
         self.scheduler.start()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.config import load_config
 from bot.library import rotation_order
 from bot.services.content import nudge_content, prompt_content
@@ -18,7 +20,8 @@ def test_prompt_has_refrain_attribution_context_and_three_choices():
     library = _library()
     content = prompt_content(library, 0)
     blocks = build_prompt_blocks(content)
-    assert [b["type"] for b in blocks] == ["section", "context", "actions", "context"]
+    assert [b["type"] for b in blocks] == ["section", "context", "actions", "actions",
+                                           "context"]
     refrain = blocks[0]["text"]["text"]
     assert ">When you see good leadership, follow it if you wish." in refrain
     assert "John Shook" in refrain
@@ -28,8 +31,21 @@ def test_prompt_has_refrain_attribution_context_and_three_choices():
     assert [b["text"]["text"] for b in buttons] == ["I'll follow", "I'll take the lead",
                                                     "Not this time"]
     assert [b["action_id"] for b in buttons] == list(ids.CHOICE_ACTIONS.values())
-    assert "thread" in blocks[3]["elements"][0]["text"]
+    assert "thread" in blocks[4]["elements"][0]["text"]
     assert content.fallback_text().startswith("When you see good leadership")
+
+
+def test_prompt_offers_a_sighting_after_the_choices():
+    blocks = build_prompt_blocks(prompt_content(_library(), 0))
+    assert blocks[2]["block_id"] == ids.CHOICE_BLOCK and len(blocks[2]["elements"]) == 3
+    saw = blocks[3]
+    assert saw["block_id"] == ids.SIGHTING_PROMPT_BLOCK
+    [button] = saw["elements"]
+    assert button["action_id"] == ids.SIGHTING_PROMPT_ACTION
+    assert button["text"]["text"] == "I saw good leadership"
+    assert 0 < len(button["accessibility_label"]) <= 75
+    # the button's action_id is not a choice: a click on it records no choice
+    assert not re.match(ids.CHOICE_ACTION_PATTERN, button["action_id"])
 
 
 def test_context_line_rotates():

@@ -86,7 +86,7 @@ def test_export_and_stats(run_cli, tmp_path, clock):
     assert result.exit_code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "choices.csv", "follow_ups.csv", "posts.csv", "reactions.csv", "reflections.csv",
-        "replies.csv"]
+        "replies.csv", "sightings.csv"]
     result = run_cli("stats")
     assert result.output.splitlines()[1].split() == ["C1", "1", "0", "0", "1", "0", "0", "0",
                                                      "0", "1"]
@@ -167,7 +167,7 @@ def test_forget(run_cli, tmp_path, clock):
     assert result.exit_code == 0
     assert result.output.strip() == ("Deleted for U0000ANNA: 1 choices, 0 replies, 0 reactions, "
                                      "0 reflections, 0 follow-ups, 0 settings, 0 messages waiting, "
-                                     "0 pending answers.")
+                                     "0 sightings, 0 sightings about them, 0 pending answers.")
     users = [json.loads(line)["user"] for line in
              run_cli("export", "--kind", "choice").output.splitlines()]
     assert users == ["U0000BOB"]

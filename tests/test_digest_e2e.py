@@ -77,7 +77,8 @@ def test_digest_with_counts_and_a_real_png_chart(fake, env, tmp_path, run_cli):
     assert result.exit_code == 0, result.output
     [digest, chart] = fake.messages(TEAM)
     body = text_of(digest)
-    assert "1 follow (+1)" in body and "2 take (+2)" in body and "0 pass (−1)" in body
+    # last week only one person answered: below min_group_size (3), so nothing to compare
+    assert "1 follow · 2 take · 0 pass (too few answered last week to compare)" in body
     assert "Asked why &lt;five&gt; times &amp; more" in body  # shared, escaped, anonymous
     assert "MY PRIVATE NOTE" not in body and "U2" not in body
     [upload] = fake.files
@@ -96,6 +97,49 @@ def test_digest_with_counts_and_a_real_png_chart(fake, env, tmp_path, run_cli):
         assert [p["kind"] for p in store.posts() if p["status"] == "posted"].count("digest") == 1
     finally:
         store.close()
+
+
+def test_min_group_size_hides_a_two_person_week(fake, env, tmp_path, run_cli):
+    store = Store.open(tmp_path / "leadbot.db")
+    try:
+        at = NOW - timedelta(days=1)
+        post = store.claim_post(TEAM, "prompt", at, at)
+        store.mark_posted(post, ts="1764000000.000100", text="the refrain", at=at)
+        store.record_choice(post, "U1", "take", at)
+        store.record_choice(post, "U2", "pass", at)
+        store.record_reflection(user="U1", channel=TEAM, text="SHARED BUT TOO FEW",
+                                shared=True, at=at)
+    finally:
+        store.close()
+    result = run_cli("post-now", TEAM, "--kind", "digest", environ=env)
+    assert result.exit_code == 0, result.output
+    [digest] = fake.messages(TEAM)  # no chart either
+    body = text_of(digest)
+    assert "Fewer than 3 people answered" in body
+    assert "1 take" not in body and "SHARED BUT TOO FEW" not in body
+    assert fake.files == []
+
+
+def test_sightings_in_the_digest_named_or_anonymous(fake, env, tmp_path, run_cli):
+    seed(tmp_path / "leadbot.db")
+    store = Store.open(tmp_path / "leadbot.db")
+    try:
+        at = NOW - timedelta(days=1)
+        store.record_sighting(seer="U1", about="U2", text="Stopped the line to fix a snag",
+                              at=at, channel=TEAM, behavior="surface-problems")
+        store.record_sighting(seer="U3", about="U1", text="Asked the new hire to lead",
+                              at=at, channel=TEAM, anonymous=True)
+        store.record_sighting(seer="U2", about="U3", text="KEPT OUT OF THE DIGEST", at=at,
+                              channel=TEAM, in_digest=False)
+    finally:
+        store.close()
+    assert run_cli("post-now", TEAM, "--kind", "digest", environ=env).exit_code == 0
+    body = text_of(fake.messages(TEAM)[0])
+    assert "Leadership we saw this week" in body
+    assert "<@U2>, seen by <@U1>" in body and "Stopped the line" in body
+    assert "<@U1>, seen by a teammate" in body and "<@U3>" not in body.split(
+        "Leadership we saw")[1]
+    assert "KEPT OUT OF THE DIGEST" not in body
 
 
 def test_quiet_week_gets_a_short_encouraging_digest(fake, env, run_cli):

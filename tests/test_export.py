@@ -28,17 +28,25 @@ def seed(store):
                             at=AT + timedelta(days=3))
     [take] = store.takes_without_follow_up("C1", AT)
     store.plan_follow_up(take, AT + timedelta(days=3))
+    store.record_sighting(seer="U1", about="U2", text="Asked the quietest person first.",
+                          at=AT + timedelta(days=3, hours=1), behavior="respect-for-people",
+                          channel="C1", anonymous=True)
     return post
 
 
 def test_json_lines_have_the_documented_fields(store):
     seed(store)
     out = io.StringIO()
-    assert write_json(store, EXPORT_KINDS, None, out) == 7
+    assert write_json(store, EXPORT_KINDS, None, out) == 8
     rows = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [r["kind"] for r in rows] == ["post", "reply", "choice", "choice", "reaction",
-                                         "reflection", "follow_up"]
-    assert (rows[-1]["user"], rows[-1]["status"], rows[-1]["choice"]) == ("U1", "pending", "take")
+                                         "reflection", "follow_up", "sighting"]
+    assert (rows[-2]["user"], rows[-2]["status"], rows[-2]["choice"]) == ("U1", "pending", "take")
+    # a sighting: the common fields (user is who saw it; no choice, no ts), then its own
+    assert rows[-1] == {"kind": "sighting", "channel": "C1", "user": "U1",
+                        "text": "Asked the quietest person first.",
+                        "at": "2026-11-26T10:00:00Z", "about": "U2",
+                        "theme": "respect-for-people", "anonymous": True, "in_digest": True}
     choice = rows[2]
     assert choice == {"kind": "choice", "channel": "C1", "user": "U1", "choice": "take",
                       "ts": "1763888400.000100", "at": "2026-11-23T09:05:00Z", "current": True}
@@ -77,7 +85,7 @@ def test_since_filters(store):
     out = io.StringIO()
     write_json(store, EXPORT_KINDS, AT + timedelta(days=1), out)
     assert [json.loads(x)["kind"] for x in out.getvalue().splitlines()] == [
-        "choice", "reaction", "reflection"]
+        "choice", "reaction", "reflection", "sighting"]
 
 
 def test_deleted_reply_text_is_never_exported(store):

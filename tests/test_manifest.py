@@ -65,3 +65,20 @@ def test_socket_mode_and_minimal_scopes():
     scopes = MANIFEST["oauth_config"]["scopes"]["bot"]
     assert "chat:write" in scopes
     assert len(scopes) == len(set(scopes))
+
+
+def test_commands_get_mentions_escaped():
+    # /saw reads the person seen from <@U…>: without should_escape Slack sends plain "@name"
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert command["should_escape"] is True, command["command"]
+
+
+def test_shortcuts_are_message_shortcuts_within_slacks_limits():
+    for shortcut in MANIFEST["features"].get("shortcuts", []):
+        assert shortcut["type"] == "message"
+        assert 0 < len(shortcut["name"]) <= 80 and 0 < len(shortcut["description"]) <= 150
+
+
+def test_users_read_for_the_directory():
+    # bot.services.directory calls users.info (is the person seen a bot, deactivated?)
+    assert "users:read" in MANIFEST["oauth_config"]["scopes"]["bot"]

@@ -36,7 +36,8 @@ def test_prompt_posted_with_blocks_and_recorded(poster, config, store, fake):
     assert result.status == "posted"
     (message,) = fake.messages("C0123TEAM")
     assert message["ts"] == result.ts
-    assert [b["type"] for b in message["blocks"]] == ["section", "context", "actions", "context"]
+    assert [b["type"] for b in message["blocks"]] == [
+        "section", "context", "actions", "actions", "context"]
     assert [e["value"] for e in message["blocks"][2]["elements"]] == ["follow", "take", "pass"]
     assert message["text"].startswith("When you see good leadership")
     assert not [w for w in fake.warnings if w[1] == MISSING_TEXT]

@@ -276,3 +276,23 @@ def test_the_share_box_says_when_the_digest_shows_names():
     assert "anonymously" not in named["text"]["text"]
     assert "With your name" in named["description"]["text"]
     assert rb.saved_text(None, True, named=True).endswith("with your name.")
+
+
+def test_sightings_in_history_and_home_hide_anonymous_seers():
+    received = [{"at": "2026-11-24T10:00:00Z", "seer": "U0SEER", "anonymous": True,
+                 "text": "ran a great <retro>", "about": "U1"},
+                {"at": "2026-11-23T10:00:00Z", "seer": "U0NAMED", "anonymous": False,
+                 "text": "asked why", "about": "U1"}]
+    given = [{"at": "2026-11-22T10:00:00Z", "seer": "U1", "about": "U0BOB", "anonymous": False,
+              "text": None}]
+    [section] = rb.sightings_section(given, received, UTC_TZ)
+    text = section["text"]["text"]
+    assert "a teammate saw you lead: _ran a great &lt;retro&gt;_" in text
+    assert "U0SEER" not in text and "<@U0NAMED> saw you lead" in text
+    assert "you saw <@U0BOB> lead: _(words deleted)_" in text
+    assert rb.sightings_section([], [], UTC_TZ) == []
+    blocks = rb.history_blocks([], THEMES, UTC_TZ, sightings=[section])
+    assert blocks[-1] == section and check_blocks(blocks) == []
+    home = rb.home_view(reflections=[], choices=[], streak=0, upcoming=[], themes=THEMES,
+                        tz=UTC_TZ, sightings=[section])
+    assert section in home["blocks"] and check_view(home) == []

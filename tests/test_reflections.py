@@ -174,13 +174,15 @@ def test_held_about_and_forget_user_delete_modals_of_that_person_only(store):
     store.record_modal("V1", "U1", "reflect", AT)
     store.record_modal("V2", "U2", "reflect", AT)
     assert store.held_about("U1") == {"choices": 1, "replies": 1, "reactions": 0,
-                                      "reflections": 1, "follow_ups": 0}
+                                      "reflections": 1, "follow_ups": 0, "sightings": 0,
+                                      "sightings about them": 0}
     assert store.forget_user("U1") == {"choices": 1, "replies": 1, "reactions": 0,
                                        "reflections": 1, "modals": 1, "follow_ups": 0,
                                        "person_settings": 0, "outbox": 0}
     assert store.modal("V1") is None and store.modal("V2")["user"] == "U2"
     assert store.held_about("U1") == {"choices": 0, "replies": 0, "reactions": 0,
-                                      "reflections": 0, "follow_ups": 0}
+                                      "reflections": 0, "follow_ups": 0, "sightings": 0,
+                                      "sightings about them": 0}
     assert store.held_about("U2")["reflections"] == 1
 
 

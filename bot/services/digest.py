@@ -7,7 +7,7 @@ Only counts and shared reflections leave the store: who chose what is never part
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.library import Library
@@ -16,6 +16,7 @@ from bot.store import CHOICES, Store
 WEEK = timedelta(days=7)
 WEEKS_CHARTED = 8
 SHARED_MAX = 3
+SEEN_MAX = 5
 TOP_THEMES = 3
 
 
@@ -28,6 +29,16 @@ class SharedReflection:
     choice: str | None
     theme: str | None
     author: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Leadership someone saw: whom, what, the theme, and who saw it (None: anonymous)."""
+
+    about: str
+    text: str
+    theme: str | None
+    seer: str | None
 
 
 @dataclass(frozen=True)
@@ -48,16 +59,24 @@ class Digest:
     shared: list[SharedReflection]
     weeks: list[tuple[date, dict[str, int]]]  # (week's first day, counts), oldest first
     reflections: int = 0  # this week's reflections in the channel, shared or not
+    hidden_below: int | None = None  # min_group_size, when fewer answered and counts are hidden
+    last_hidden: bool = False  # last week had too few people to show (or compare) its counts
+    seen: list[Seen] = field(default_factory=list)  # "Leadership we saw this week"
 
     @property
     def empty(self) -> bool:
-        """True when nobody chose, replied or reflected this week."""
-        return not any(self.counts.values()) and not self.replies and not self.reflections
+        """True when nobody chose, replied, reflected or recorded a sighting this week."""
+        return (not any(self.counts.values()) and not self.replies and not self.reflections
+                and not self.seen)
 
 
 def build_digest(store: Store, library: Library, channel_id: str, show_names: bool,
-                 end: datetime, tz: tzinfo) -> Digest:
-    """The digest of the week before ``end`` (``end`` excluded) in ``channel_id``."""
+                 end: datetime, tz: tzinfo, min_group_size: int = 1) -> Digest:
+    """The digest of the week before ``end`` (``end`` excluded) in ``channel_id``.
+
+    With fewer than ``min_group_size`` people answering, a week's choice counts and shared
+    reflections are left out (in the chart too), so small groups stay anonymous.
+    """
     if end.tzinfo is None:
         raise ValueError("build_digest needs a timezone-aware end")
     end = end.astimezone(tz)  # weeks are counted on the team's calendar, across DST changes
@@ -69,6 +88,16 @@ def build_digest(store: Store, library: Library, channel_id: str, show_names: bo
                          author=row["user"] if show_names else None)
         for row in store.digest_shared_reflections(channel_id, start, end, SHARED_MAX)
     ]
+    people = store.digest_people_count(channel_id, start, end)
+    last_people = store.digest_people_count(channel_id, last_start, start)
+    hide = people < min_group_size
+    zero = dict.fromkeys(CHOICES, 0)
+    weeks = []
+    for week_start, counts in store.digest_weekly_choice_counts(channel_id, end, WEEKS_CHARTED):
+        few = store.digest_people_count(channel_id, week_start, week_start + WEEK)
+        weeks.append((week_start.astimezone(tz).date(),
+                      counts if few >= min_group_size else dict(zero)))
+    last_counts = store.digest_choice_counts(channel_id, last_start, start)
     return Digest(
         channel=channel_id,
         week_start=start,
@@ -76,16 +105,21 @@ def build_digest(store: Store, library: Library, channel_id: str, show_names: bo
         posts=[(row["kind"], row["text"] or "", _nudge_theme(library, row["nudge_id"]))
                for row in store.digest_posts(channel_id, start, end)],
         counts=store.digest_choice_counts(channel_id, start, end),
-        last_counts=store.digest_choice_counts(channel_id, last_start, start),
+        last_counts=dict(zero) if last_people < min_group_size else last_counts,
         replies=store.digest_reply_count(channel_id, start, end),
         last_replies=store.digest_reply_count(channel_id, last_start, start),
-        people=store.digest_people_count(channel_id, start, end),
-        last_people=store.digest_people_count(channel_id, last_start, start),
+        people=people,
+        last_people=last_people,
         top_themes=themes,
-        shared=shared,
-        weeks=[(week_start.astimezone(tz).date(), counts) for week_start, counts
-               in store.digest_weekly_choice_counts(channel_id, end, WEEKS_CHARTED)],
+        shared=[] if hide else shared,
+        weeks=weeks,
         reflections=store.digest_reflection_count(channel_id, start, end),
+        hidden_below=min_group_size if hide else None,
+        last_hidden=last_people < min_group_size,
+        seen=[Seen(about=row["about"], text=row["text"],
+                   theme=_theme_name(library, row["behavior"]),
+                   seer=None if row["anonymous"] else row["seer"])
+              for row in store.digest_sightings(channel_id, start, end, SEEN_MAX)],
     )
 
 
@@ -143,6 +177,9 @@ def chart_alt_text(digest: Digest) -> str:
     """What the weekly chart shows, in words and numbers, for people who cannot see it."""
     weeks = "; ".join(f"week of {day_label(day)}: {_counts_text(counts)}"
                       for day, counts in digest.weeks)
+    if digest.hidden_below:
+        weeks += (f" (weeks where fewer than {digest.hidden_below} people answered are "
+                  "shown as zero)")
     span = _plural(len(digest.weeks), "week", "weeks")
     return f"Answers per week for the last {span}, by choice: {weeks}."
 
@@ -152,6 +189,9 @@ def digest_fallback_text(digest: Digest) -> str:
     when = date_range(digest.week_start, digest.week_end, digest.week_end.tzinfo)
     if digest.empty:
         return f"Weekly digest, {when}: a quiet week, no answers yet."
+    if digest.hidden_below:
+        return (f"Weekly digest, {when}: fewer than {digest.hidden_below} people answered, "
+                "so the counts stay hidden.")
     return (f"Weekly digest, {when}: {_counts_text(digest.counts)}; "
             f"{_plural(digest.replies, 'reply', 'replies')}; "
             f"{_plural(digest.people, 'person', 'people')} took part.")

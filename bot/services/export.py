@@ -22,10 +22,12 @@ COLUMNS = {
     "reflection": [*COMMON, "behavior", "shared", "source", "updated_at", "follow_up_id"],
     "follow_up": [*COMMON, "follow_up_id", "due_at", "status", "sent_at", "outcome",
                   "answered_at"],
+    "sighting": [*COMMON, "about", "theme", "anonymous", "in_digest", "permalink",
+                 "updated_at"],
 }
 FILE_NAMES = {"post": "posts.csv", "reply": "replies.csv", "choice": "choices.csv",
               "reaction": "reactions.csv", "reflection": "reflections.csv",
-              "follow_up": "follow_ups.csv"}
+              "follow_up": "follow_ups.csv", "sighting": "sightings.csv"}
 
 
 def write_json(store: Store, kinds: Iterable[str], since: datetime | None, out: TextIO) -> int:

@@ -18,5 +18,9 @@ def forget_person(store: Store, inbox: Inbox | None, user: str) -> dict[str, int
         "settings": counts["person_settings"],
         "messages waiting": counts["outbox"],
     }
+    sightings = store.forget_sightings(user)
+    report["sightings"] = sightings["sightings"]
+    report["sightings about them"] = sightings["sightings_about"]
+    report["messages waiting"] += sightings["sighting_dms"]
     report["pending answers"] = inbox.forget_user(user) if inbox is not None else 0
     return report

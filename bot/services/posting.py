@@ -165,7 +165,7 @@ class Poster:
                     self.store.record_rotation(channel_id, cycle, nudge_id, post_id,
                                                self.clock.now())
                 log.info("posted %s to %s (%s)", kind, channel_id, ts)
-                if digest is not None and not digest.empty:
+                if digest is not None and not digest.empty and not digest.hidden_below:
                     self._upload_chart(channel, channel_id, digest)
                 return PostResult("posted", post_id, ts)
             if not failure.transient:
@@ -241,7 +241,8 @@ class Poster:
                     pick.cycle, None)
         if kind == "digest":
             digest = build_digest(self.store, library, channel_id, channel.show_names,
-                                  end=occurrence, tz=channel.tz)
+                                  end=occurrence, tz=channel.tz,
+                                  min_group_size=channel.min_group_size)
             return (digest_fallback_text(digest), digest_blocks(digest, channel.tz), None, None,
                     digest)
         raise ValueError(f"cannot post kind {kind!r}")

@@ -16,7 +16,7 @@ from bot.clock import Clock, from_iso
 from bot.store import CHOICES, Store
 
 TEXT_MAX = 3000  # Slack's own ceiling for a plain_text_input; the modal says it
-SUBCOMMANDS = ("history", "stats", "forget", "help")
+SUBCOMMANDS = ("history", "stats", "settings", "forget", "help")
 _PREFIX = re.compile(r"^\s*(follow(?:ed)?|take|took|pass(?:ed)?)\s*:\s*", re.IGNORECASE)
 _PREFIX_CHOICE = {"follow": "follow", "followed": "follow", "take": "take", "took": "take",
                   "pass": "pass", "passed": "pass"}

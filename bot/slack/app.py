@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.context import Services
-from bot.slack.listeners import admin, answers, choices, follow_ups, reflect
+from bot.slack.listeners import admin, answers, choices, follow_ups, reflect, settings, sightings
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ def register(app: App, services: Services) -> Registry:
     choices.register(registry, services)
     reflect.register(registry, services)
     follow_ups.register(registry, services)
+    settings.register(registry, services)
+    sightings.register(registry, services)
     admin.register(registry, services)
 
     @app.error

@@ -37,8 +37,16 @@ def quote(text: str) -> str:
     return "\n".join(f">{line}" if line else ">" for line in text.splitlines())
 
 
+CHOICE_ACCESSIBLE = {
+    "follow": "Choose follow: back someone who is leading well",
+    "take": "Choose take the lead: lead where nobody is",
+    "pass": "Choose pass: let it go this time, without complaint",
+}
+
+
 def build_prompt_blocks(content: PromptContent) -> list[Block]:
-    """The refrain prompt: quote with attribution, context, the three choices, a reply invite."""
+    """The refrain prompt: quote with attribution, context, the three choices, "I saw good
+    leadership" (a sighting), a reply invite."""
     buttons = []
     for choice, action_id in ids.CHOICE_ACTIONS.items():
         button = {
@@ -46,6 +54,7 @@ def build_prompt_blocks(content: PromptContent) -> list[Block]:
             "action_id": action_id,
             "text": _plain(ids.CHOICE_LABELS[choice]),
             "value": choice,
+            "accessibility_label": CHOICE_ACCESSIBLE[choice],
         }
         if choice == "take":
             button["style"] = "primary"
@@ -57,6 +66,10 @@ def build_prompt_blocks(content: PromptContent) -> list[Block]:
         {"type": "context", "block_id": "leadbot_context",
          "elements": [_mrkdwn(_clip(content.context, CONTEXT_TEXT_MAX))]},
         {"type": "actions", "block_id": ids.CHOICE_BLOCK, "elements": buttons},
+        {"type": "actions", "block_id": ids.SIGHTING_PROMPT_BLOCK, "elements": [
+            {"type": "button", "action_id": ids.SIGHTING_PROMPT_ACTION,
+             "text": _plain("I saw good leadership"), "value": "prompt",
+             "accessibility_label": "Record good leadership you saw in a teammate"}]},
         {"type": "context", "block_id": "leadbot_invite",
          "elements": [_mrkdwn(":speech_balloon: " + content.invitation)]},
     ]

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Channel, Config
@@ -31,6 +32,11 @@ class Services:
     # Who is in each channel, cached for the Home tab: {channel_id: (fetched_monotonic, ids)}
     members: dict[str, tuple[float, frozenset[str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def user_tz(self, user: str) -> ZoneInfo:
+        """The person's own Slack time zone, else the configuration's."""
+        found = self.directory.tz(user) if self.directory is not None else None
+        return found or self.config.timezone
 
     def themes(self) -> dict[str, str]:
         """The library's behaviour themes, id to display name."""

@@ -75,6 +75,26 @@ def _shared_section(item: SharedReflection, index: int) -> Block:
     return _section(text, f"leadbot_digest_shared_{index}")
 
 
+def _seen(digest: Digest) -> list[Block]:
+    """"Leadership we saw this week": whom, what, and who saw it unless they chose not to say."""
+    if not digest.seen:
+        return []
+    items = []
+    for item in digest.seen:
+        by = f"seen by <@{item.seer}>" if item.seer else "seen by a teammate"
+        theme = f" · _{escape(item.theme)}_" if item.theme else ""
+        items.append(f"<@{item.about}>, {by}{theme}\n{quote(escape(_clip(item.text, 500)))}")
+    return [_section("*Leadership we saw this week*\n" + "\n".join(items),
+                     "leadbot_digest_seen")]
+
+
+def _themes(digest: Digest) -> list[Block]:
+    if not digest.top_themes:
+        return []
+    lines = [f"{i}. {escape(name)} ({n})" for i, (name, n) in enumerate(digest.top_themes, 1)]
+    return [_section("*Themes answered most*\n" + "\n".join(lines), "leadbot_digest_themes")]
+
+
 def digest_blocks(digest: Digest, tz: tzinfo) -> list[Block]:
     """The weekly digest message; a short, encouraging one for a week without answers."""
     when = date_range(digest.week_start, digest.week_end, tz)
@@ -87,9 +107,20 @@ def digest_blocks(digest: Digest, tz: tzinfo) -> list[Block]:
         lines = [_post_line(kind, theme) for kind, _text, theme in digest.posts]
         blocks.append(_section("*Posted this week*\n" + "\n".join(lines),
                                "leadbot_digest_posts"))
+    if digest.hidden_below:
+        blocks.append(_section(
+            f"*How the team answered*\nFewer than {digest.hidden_below} people answered this "
+            "week, so the choice counts and shared reflections stay hidden: in a small group, "
+            "numbers can tell who chose what.", "leadbot_digest_counts"))
+        return [*blocks, *_themes(digest), *_seen(digest),
+                _context(PRIVACY_NOTE, "leadbot_digest_privacy")]
     c, last = digest.counts, digest.last_counts
-    choices = " · ".join(_with_change(c.get(k, 0), last.get(k, 0), k)
-                         for k in ("follow", "take", "pass"))
+    if digest.last_hidden and digest.last_people:
+        choices = " · ".join(f"{c.get(k, 0)} {k}" for k in ("follow", "take", "pass"))
+        choices += " (too few answered last week to compare)"
+    else:
+        choices = " · ".join(_with_change(c.get(k, 0), last.get(k, 0), k)
+                             for k in ("follow", "take", "pass"))
     replies = _with_change(digest.replies, digest.last_replies,
                            "reply" if digest.replies == 1 else "replies")
     people = _with_change(digest.people, digest.last_people,
@@ -97,12 +128,10 @@ def digest_blocks(digest: Digest, tz: tzinfo) -> list[Block]:
     blocks.append(_section(f"*How the team answered* (change since last week)\n{choices}\n"
                            f"{replies} in threads · {people} took part",
                            "leadbot_digest_counts"))
-    if digest.top_themes:
-        lines = [f"{i}. {escape(name)} ({n})" for i, (name, n) in enumerate(digest.top_themes, 1)]
-        blocks.append(_section("*Themes answered most*\n" + "\n".join(lines),
-                               "leadbot_digest_themes"))
+    blocks.extend(_themes(digest))
     if digest.shared:
         blocks.append(_section("*Reflections shared with the team*", "leadbot_digest_shared"))
         blocks.extend(_shared_section(item, i) for i, item in enumerate(digest.shared[:3]))
+    blocks.extend(_seen(digest))
     blocks.append(_context(PRIVACY_NOTE, "leadbot_digest_privacy"))
     return blocks

@@ -12,7 +12,8 @@ from bot.clock import from_iso
 from bot.services.admin import next_run
 from bot.services.reflections import weekly_streak
 from bot.slack.context import Services
-from bot.slack.reflect_blocks import HOME_ITEMS, home_view
+from bot.slack.reflect_blocks import HOME_ITEMS, home_view, sightings_section
+from bot.slack.settings_blocks import settings_blocks
 
 log = logging.getLogger(__name__)
 MEMBERS_TTL = 600.0  # seconds a channel's member list is trusted for the Home tab
@@ -56,7 +57,12 @@ def build_home(services: Services, client: WebClient, user: str) -> dict:
                      streak=weekly_streak(times, config.timezone, now),
                      upcoming=sorted(upcoming, key=lambda item: item[1]),
                      themes=services.themes(), tz=config.timezone,
-                     follow_ups=store.follow_ups_of(user, 20))
+                     follow_ups=store.follow_ups_of(user, 20),
+                     settings=settings_blocks(store.person_settings(user), now,
+                                              services.user_tz(user)),
+                     sightings=sightings_section(store.sightings_by(user, 3),
+                                                 store.sightings_about(user, 3),
+                                                 config.timezone))
 
 
 def publish_home(services: Services, client: WebClient, user: str) -> None:

@@ -47,3 +47,22 @@ FOLLOW_UP_ACTION_PATTERN = r"^leadbot_followup_(worked|partly|not_yet|learned)$"
 FOLLOW_UP_BLOCK = "leadbot_followup"
 # "Reflect on it" opens the reflection form with this prefix on the follow-up's id.
 FOLLOW_UP_REFLECT_PREFIX = "followup:"
+
+# Each person's settings (Home tab and /reflect settings): leadbot_settings_<name>.
+SETTINGS_ACTION_PATTERN = r"^leadbot_settings_(pause|pause_until|resume|follow_up_dms|" \
+                          r"sighting_dms|quiet_start|quiet_end|quiet_clear)$"
+
+# Leadership sightings: /saw, its form, the message shortcut, and the buttons that open the form.
+SAW_COMMAND = "/saw"
+SIGHTING_VIEW = "leadbot_sighting"
+SIGHTING_SHORTCUT = "leadbot_sighting_shortcut"
+SIGHTING_PERSON = ("sighting_person", "person")
+SIGHTING_TEXT = ("sighting_text", "text")
+SIGHTING_THEME = ("sighting_theme", "theme")
+SIGHTING_ANONYMOUS = ("sighting_anonymous", "anonymous")
+SIGHTING_DIGEST = ("sighting_digest", "leave_out")
+# "I saw good leadership" under each prompt: the form, for the prompt's channel.
+SIGHTING_PROMPT_BLOCK = "leadbot_saw"
+SIGHTING_PROMPT_ACTION = "leadbot_sighting_prompt"
+# "Add details" after a quick /saw (value: the sighting's id).
+SIGHTING_DETAILS_ACTION = "leadbot_sighting_details"

@@ -30,6 +30,7 @@ def follow_up_text(chosen_at: datetime, channel: str, tz: ZoneInfo) -> str:
 def _reflect_button(follow_up_id: int) -> dict:
     return {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION,
             "text": _plain("Reflect on it"),
+            "accessibility_label": "Write a reflection about taking the lead",
             "value": f"{ids.FOLLOW_UP_REFLECT_PREFIX}{follow_up_id}"}
 
 
@@ -38,7 +39,8 @@ def follow_up_blocks(follow_up_id: int, chosen_at: datetime, channel: str, tz: Z
     """How did it go? Four answers, and the reflection form linked to the choice."""
     prompt = f"<{permalink}|the prompt>" if permalink else "the prompt"
     buttons = [{"type": "button", "action_id": f"leadbot_followup_{outcome}",
-                "text": _plain(label), "value": str(follow_up_id)}
+                "text": _plain(label), "value": str(follow_up_id),
+                "accessibility_label": f"How it went: {label.lower()}"}
                for outcome, label in ids.FOLLOW_UP_OUTCOMES.items()]
     return [
         {"type": "section", "text": _mrkdwn(

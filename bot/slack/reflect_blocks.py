@@ -125,7 +125,8 @@ def quick_saved(reflection_id: int, text: str, choice: str | None) -> list[Block
         _section(saved_text(choice, False) + "\n" + quote(escape(_clip(text, 600)))),
         {"type": "actions", "block_id": "leadbot_quick_saved", "elements": [
             {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION,
-             "text": _plain("Add details"), "value": str(reflection_id)}]},
+             "text": _plain("Add details"), "value": str(reflection_id),
+             "accessibility_label": "Add details to this reflection in a form"}]},
     ]
 
 
@@ -143,14 +144,32 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
         "or `pass:` to say which choice it was)",
         "• `/reflect history` your last 10 reflections",
         "• `/reflect stats` your counts and your weekly streak",
+        "• `/reflect settings` pause leadbot's DMs, choose which you get, set quiet hours",
         "• `/reflect forget` delete everything leadbot keeps about you",
         "Your Home tab (open leadbot in the sidebar) shows the same, and what comes next.",
     ]
     return [_section("\n".join(lines))]
 
 
+def sightings_section(given: list[dict], received: list[dict], tz: ZoneInfo,
+                      clip: int = 200) -> list[Block]:
+    """Leadership the person saw in others, and others saw in them (anonymous stays so)."""
+    lines = []
+    for row in received:
+        by = f"<@{row['seer']}>" if not row.get("anonymous") else "a teammate"
+        lines.append(f"• {_when(row['at'], tz)}: {by} saw you lead: "
+                     f"_{escape(_clip(row.get('text') or '(words deleted)', clip))}_")
+    for row in given:
+        lines.append(f"• {_when(row['at'], tz)}: you saw <@{row['about']}> lead: "
+                     f"_{escape(_clip(row.get('text') or '(words deleted)', clip))}_")
+    if not lines:
+        return []
+    return [_section("*Leadership seen*\n" + "\n".join(lines))]
+
+
 def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo,
-                   follow_ups: list[dict] | None = None) -> list[Block]:
+                   follow_ups: list[dict] | None = None,
+                   sightings: list[Block] | None = None) -> list[Block]:
     """Someone's last reflections, newest first, then how their recent "take"s went."""
     if not reflections:
         blocks = [_section("You have no reflections yet. `/reflect` opens the form; it takes "
@@ -161,6 +180,7 @@ def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo
     if follow_ups:
         lines = [_follow_up_line(row, tz) for row in follow_ups]
         blocks.append(_section("*How your recent leads went*\n" + "\n".join(lines)))
+    blocks.extend(sightings or [])
     return blocks
 
 
@@ -203,6 +223,8 @@ def _streak_line(streak: int) -> str:
 FORGET_WORDS = {"choices": "choices", "replies": "thread replies", "reactions": "reactions",
                 "reflections": "reflections", "follow_ups": "follow-ups",
                 "follow-ups": "follow-ups", "settings": "settings",
+                "sightings": "sightings you recorded",
+                "sightings about them": "sightings about you",
                 "messages waiting": "messages waiting to be sent",
                 "pending answers": "answers not yet recorded"}
 
@@ -215,9 +237,11 @@ def forget_confirm(held: dict[str, int]) -> list[Block]:
                  "be undone. Counts already shown in channels are not rewritten."),
         {"type": "actions", "block_id": "leadbot_forget", "elements": [
             {"type": "button", "action_id": ids.FORGET_CONFIRM_ACTION, "style": "danger",
-             "text": _plain("Delete everything"), "value": "forget"},
+             "text": _plain("Delete everything"), "value": "forget",
+             "accessibility_label": "Delete everything leadbot keeps about you"},
             {"type": "button", "action_id": ids.FORGET_CANCEL_ACTION,
-             "text": _plain("Keep it"), "value": "keep"}]},
+             "text": _plain("Keep it"), "value": "keep",
+             "accessibility_label": "Keep your data and delete nothing"}]},
     ]
 
 
@@ -229,7 +253,9 @@ def forgotten_text(report: dict[str, int]) -> str:
 
 def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
               upcoming: list[tuple[str, datetime]], themes: dict[str, str],
-              tz: ZoneInfo, follow_ups: list[dict] | None = None) -> View:
+              tz: ZoneInfo, follow_ups: list[dict] | None = None,
+              settings: list[Block] | None = None,
+              sightings: list[Block] | None = None) -> View:
     """The person's Home tab: what comes next, their recent choices and reflections."""
     blocks: list[Block] = [
         {"type": "header", "text": _plain("Your leadership practice")},
@@ -237,7 +263,8 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
                  "take it. If you wish. If you don't, don't complain.\n" + _streak_line(streak)),
         {"type": "actions", "block_id": "leadbot_home_actions", "elements": [
             {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION, "style": "primary",
-             "text": _plain("Write a reflection"), "value": "new"}]},
+             "text": _plain("Write a reflection"), "value": "new",
+             "accessibility_label": "Write a reflection in a form"}]},
         {"type": "divider"},
     ]
     if upcoming:
@@ -272,6 +299,12 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
         blocks.append(_section("*Your recent reflections*\nNone yet. A reflection is a few "
                                "words on what you followed, took or let go, and what you "
                                "learned."))
+    if sightings:
+        blocks.append({"type": "divider"})
+        blocks.extend(sightings)
+    if settings:
+        blocks.append({"type": "divider"})
+        blocks.extend(settings)
     blocks.append(_context("Only you see this page. `/reflect help` lists what you can do; "
                            "`/reflect forget` deletes everything leadbot keeps about you."))
     return {"type": "home", "blocks": blocks}

@@ -35,12 +35,14 @@ from bot.store.follow_ups import FollowUpQueries
 from bot.store.people import PeopleQueries
 from bot.store.reflections import ReflectionQueries
 from bot.store.reports import ReportQueries
+from bot.store.retention import RetentionQueries
+from bot.store.sightings import SightingQueries
 
 __all__ = ["CHOICES", "EXPORT_KINDS", "Store", "StoreError"]
 
 
 class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, ReflectionQueries,
-            ReportQueries):
+            ReportQueries, RetentionQueries, SightingQueries):
     """The database: open it with ``Store.open(path)``."""
 
     def __init__(self, db: Database, path: Path | None = None):

@@ -6,7 +6,7 @@ import sqlite3
 from functools import wraps
 
 BUSY_TIMEOUT_MS = 10_000
-EXPORT_KINDS = ("post", "reply", "choice", "reaction", "reflection", "follow_up")
+EXPORT_KINDS = ("post", "reply", "choice", "reaction", "reflection", "follow_up", "sighting")
 CHOICES = ("follow", "take", "pass")
 
 

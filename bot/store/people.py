@@ -106,3 +106,16 @@ class PeopleQueries:
         """Re-arm an alert (the channel answered again)."""
         return self.db.execute("DELETE FROM channel_alerts WHERE channel = ? AND kind = ?",
                                [channel, kind]).rowcount == 1
+
+    @locked
+    def recent_prompts(self, channel: str, limit: int, posted_before: datetime) -> list[dict]:
+        """The channel's last ``limit`` prompts posted before ``posted_before``, newest first,
+        each with how many answers it got (choices, replies and reactions, all people)."""
+        return all_rows(self.db.execute(
+            "SELECT p.id, p.posted_at, "
+            "(SELECT count(*) FROM choices c WHERE c.post_id = p.id) + "
+            "(SELECT count(*) FROM replies r WHERE r.post_id = p.id) + "
+            "(SELECT count(*) FROM reactions x WHERE x.post_id = p.id) AS answers "
+            "FROM posts p WHERE p.channel = ? AND p.kind = 'prompt' AND p.status = 'posted' "
+            "AND p.posted_at < ? ORDER BY p.posted_at DESC, p.id DESC LIMIT ?",
+            [channel, to_iso(posted_before), limit]))

@@ -72,9 +72,13 @@ class ReflectionQueries:
     @locked
     def held_about(self, user: str) -> dict[str, int]:
         """How many rows of each personal kind are stored about ``user`` (what forget deletes)."""
-        return {table: self.db.execute(f"SELECT count(*) FROM {table} WHERE user = ?",
+        held = {table: self.db.execute(f"SELECT count(*) FROM {table} WHERE user = ?",
                                        [user]).fetchone()[0]
                 for table in PERSONAL_TABLES}
+        by, about = self.db.execute(
+            "SELECT coalesce(sum(seer = ?), 0), coalesce(sum(about = ?), 0) FROM sightings",
+            [user, user]).fetchone()
+        return {**held, "sightings": by, "sightings about them": about}
 
     @locked
     def record_modal(self, view_id: str, user: str, purpose: str, at: datetime, *,

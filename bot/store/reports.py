@@ -38,6 +38,9 @@ class ReportQueries:
                          "f.due_at, f.status, f.sent_at, f.outcome, f.answered_at "
                          "FROM follow_ups f LEFT JOIN posts p ON p.id = f.post_id "
                          "WHERE f.chosen_at >= ? ORDER BY f.chosen_at, f.id",
+            "sighting": "SELECT 'sighting' AS kind, channel, seer AS user, text, NULL AS choice, "
+                        "NULL AS ts, at, about, behavior AS theme, anonymous, in_digest, "
+                        "permalink, updated_at FROM sightings WHERE at >= ? ORDER BY at, id",
         }
         rows = all_rows(self.db.execute(queries[kind], [since_iso]))
         # choices change: the export says which is each person's current one
@@ -46,8 +49,9 @@ class ReportQueries:
             for i, row in enumerate(rows):
                 row["current"] = latest[(row["channel"], row["ts"], row["user"])] == i
         for row in rows:
-            if "shared" in row:
-                row["shared"] = bool(row["shared"])
+            for flag in ("shared", "anonymous", "in_digest"):
+                if flag in row:
+                    row[flag] = bool(row[flag])
         return rows
 
     @locked

@@ -22,6 +22,7 @@ from bot.slack import reflect_blocks as rb
 from bot.slack.context import Services
 from bot.slack.parse import parse_reflect_values, plain_from_slack
 from bot.slack.registry import Registry
+from bot.slack.settings_blocks import settings_blocks
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {"text": ids.REFLECT_TEXT[0], "choice": ids.REFLECT_CHOICE[0],
@@ -110,12 +111,17 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
             text=rb.saved_text(saved["choice"], False))
         refresh_home(services, user)
     elif request.action == "history":
+        seen = rb.sightings_section(store.sightings_by(user, 5), store.sightings_about(user, 5),
+                                    tz)
         ack(blocks=rb.history_blocks(store.reflections_of(user, HISTORY_LIMIT),
-                                     services.themes(), tz, store.follow_ups_of(user, 5)),
+                                     services.themes(), tz, store.follow_ups_of(user, 5), seen),
             text="Your last reflections")
     elif request.action == "stats":
         stats = reflections.personal_stats(store, user, tz, services.clock.now())
         ack(blocks=rb.stats_blocks(stats, services.themes()), text="Your numbers")
+    elif request.action == "settings":
+        ack(blocks=settings_blocks(store.person_settings(user), services.clock.now(),
+                                   services.user_tz(user)), text="Your settings")
     elif request.action == "forget":
         held = store.held_about(user)
         if services.inbox is not None:
