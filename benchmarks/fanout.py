@@ -25,11 +25,11 @@ sys.path.insert(0, str(ROOT))
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.runtime import web_client  # noqa: E402
+from bot.sandbox.workspace import FakeSlack  # noqa: E402
 from bot.schedule import Scheduler  # noqa: E402
 from bot.services.posting import Poster  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
 from bot.store import Store  # noqa: E402
-from tests.fakeslack import FakeSlack  # noqa: E402
 
 
 def run_once(channels: int, concurrency: int | None, latency: float, ratio_429: float) -> dict:

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.sandbox.workspace import FakeSlack  # noqa: E402
 from bot.store import Store  # noqa: E402
-from tests.fakeslack import FakeSlack  # noqa: E402
 
 WARM_UP = 200
 

@@ -65,7 +65,7 @@ def run_cli(tmp_path: Path, clock: FixedClock):
 @pytest.fixture
 def fake():
     """A fake Slack workspace on 127.0.0.1 (port 0) with a team channel the bot is in."""
-    from tests.fakeslack import FakeSlack
+    from bot.sandbox.workspace import FakeSlack
 
     with FakeSlack() as slack:
         slack.add_channel("C0123TEAM", "team")

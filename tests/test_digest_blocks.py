@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sandbox.workspace.blockkit import check_blocks
 from bot.services.digest import Digest, SharedReflection
 from bot.slack.digest_blocks import change, digest_blocks
-from tests.fakeslack.blockkit import check_blocks
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 18, 12, tzinfo=UTC).astimezone(LONDON)

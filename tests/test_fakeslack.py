@@ -22,7 +22,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakeslack import FakeSlack
+from bot.sandbox.workspace import FakeSlack
 
 MISSING_TEXT = "missing_text_or_fallback_or_attachments"
 

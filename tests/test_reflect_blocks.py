@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sandbox.workspace.blockkit import check_blocks, check_view
 from bot.services.admin import ChannelStatus
 from bot.services.reflections import TEXT_MAX, Stats
 from bot.slack import ids
 from bot.slack import reflect_blocks as rb
-from tests.fakeslack.blockkit import check_blocks, check_view
 
 THEMES = {"go-to-gemba": "Go where the work happens", "respect-for-people": "Respect for people"}
 UTC_TZ, PARIS = ZoneInfo("UTC"), ZoneInfo("Europe/Paris")

@@ -11,6 +11,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.sandbox.workspace.blockkit import check_blocks, check_view
 from bot.services import sightings
 from bot.services.directory import Person
 from bot.services.sightings import TEXT_MAX, Draft, InvalidSighting, OwnSighting
@@ -18,7 +19,6 @@ from bot.slack import ids
 from bot.slack import sighting_blocks as sb
 from bot.slack.listeners.sightings import parse_values
 from bot.slack.parse import plain_from_slack
-from tests.fakeslack.blockkit import check_blocks, check_view
 
 SEER, ABOUT, OTHER = "U0000BOB", "U0000ADA", "U0000CAL"
 THEMES = {"respect-for-people": "Respect for people", "go-to-gemba": "Go to the gemba"}

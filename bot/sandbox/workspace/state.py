@@ -57,6 +57,7 @@ class Workspace:
         self.users: dict[str, User] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.ephemerals: list[dict[str, Any]] = []
+        self.view_triggers: dict[str, str] = {}  # view id -> the trigger_id it opened from
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, str] = {}
         self.files: dict[str, dict[str, Any]] = {}

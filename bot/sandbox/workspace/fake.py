@@ -23,6 +23,7 @@ class FakeSlack:
 
     def __init__(self, *, bot_token: str = "xoxb-test-token", app_token: str = "xapp-test-token",
                  signing_secret: str | None = None, spec_path: Path | str | None = None,
+                 require_spec: bool = True,
                  team_id: str = "T0TEAM", team_name: str = "Fake Team",
                  bot_user_id: str = "UBOT", bot_id: str = "BBOT", bot_name: str = "leadbot",
                  app_id: str = "A0FAKE", base_ts: int = 1764000000, latency: float = 0.0,
@@ -32,7 +33,7 @@ class FakeSlack:
                                    bot_id=bot_id, bot_name=bot_name, app_id=app_id,
                                    base_ts=base_ts)
         self.server = Server(self.workspace, bot_token=bot_token, app_token=app_token,
-                             spec_path=spec_path)
+                             spec_path=spec_path, require_spec=require_spec)
         self.server.latency = latency
         self._lock = self.server.lock
         self.delivery = Delivery(self.workspace, self._lock,
@@ -41,9 +42,9 @@ class FakeSlack:
 
     # -- lifecycle
 
-    def start(self) -> FakeSlack:
-        """Start serving; returns self."""
-        self.server.start()
+    def start(self, port: int = 0) -> FakeSlack:
+        """Start serving on ``port`` (0: a free one); returns self."""
+        self.server.start(port)
         return self
 
     def stop(self) -> None:

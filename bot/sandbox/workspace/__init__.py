@@ -1,4 +1,5 @@
-"""A fake Slack (Web API, Socket Mode, HTTP deliveries) for tests, driven by the real slack_sdk.
+"""A local Slack workspace (Web API, Socket Mode, HTTP deliveries): the sandbox serves it to the
+real bot, and the tests drive the bot through it with the real slack_sdk.
 
     with FakeSlack() as fake:
         fake.add_channel("C1", "general")

@@ -54,6 +54,7 @@ def _open(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     _check_external_id(ws, view)
     view_id = ws.new_id("V")
     ws.views[view_id] = _render(ws, view, view_id)
+    ws.view_triggers[view_id] = str(args["trigger_id"])
     return {"ok": True, "view": ws.views[view_id]}
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SPEC_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "slack-api-spec"
+# Slack's OpenAPI spec is read in place from ../shared beside the repository (never copied in).
+SPEC_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "slack-api-spec"
 DEFAULT_SPEC_PATH = SPEC_DIR / "slack_web_openapi_v2.json"
 
 # Arguments whose value is JSON: a JSON string in form bodies, a structure in JSON bodies.
@@ -99,9 +101,20 @@ class MethodSpec:
         return names
 
 
+def find_spec(path: Path | str | None = None) -> Path | None:
+    """The spec file: ``path``, else $LEADBOT_SLACK_SPEC, else ../shared beside the repo."""
+    for candidate in (path, os.environ.get("LEADBOT_SLACK_SPEC"), DEFAULT_SPEC_PATH):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return None
+
+
 def load_spec(path: Path | str | None = None) -> dict[str, MethodSpec]:
     """Read the Swagger 2.0 file and return every method, plus EXTRA_METHODS."""
-    data = json.loads(Path(path or DEFAULT_SPEC_PATH).read_text(encoding="utf-8"))
+    found = find_spec(path)
+    if found is None:
+        raise FileNotFoundError(f"Slack's Web API spec is not at {path or DEFAULT_SPEC_PATH}")
+    data = json.loads(found.read_text(encoding="utf-8"))
     methods: dict[str, MethodSpec] = {}
     for route, operations in data["paths"].items():
         name = route.lstrip("/")
