@@ -3,6 +3,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+SANDBOX_ARGS ?=
 
 .PHONY: run test lint clean
 
@@ -19,9 +20,14 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
+# With SLACK_BOT_TOKEN (environment or .env) the real bot; without it, the local sandbox.
 run: $(VENV)/.installed
-	$(BIN)/leadbot check-config
-	$(BIN)/leadbot run
+	@if $(BIN)/python -c 'import os, sys; from bot.settings import load_settings; sys.exit(0 if load_settings(os.environ).bot_token else 1)'; then \
+		$(BIN)/leadbot check-config && exec $(BIN)/leadbot run; \
+	else \
+		echo "No SLACK_BOT_TOKEN in the environment or .env: starting the local sandbox. To connect a real workspace, see \"Create the Slack app\" in README.md."; \
+		exec $(BIN)/leadbot sandbox $(SANDBOX_ARGS); \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -304,6 +304,51 @@ def run(env: Env, http: bool, host: str, port: int) -> None:
         runtime.shutdown(bot)
 
 
+@cli.command()
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port of the local workspace and its page (0 picks a free one).")
+@click.option("--config", "sandbox_config", type=click.Path(path_type=Path, dir_okay=False),
+              help="Preview your own configuration (default: config/sandbox.yaml, a demo).")
+@click.option("--db", "sandbox_db", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("data/sandbox.db"), show_default=True,
+              help="The sandbox's own database (never the production one).")
+def sandbox(port: int, sandbox_config: Path | None, sandbox_db: Path) -> None:
+    """Try leadbot without Slack: a local workspace, the real bot, and a page in your browser.
+
+    Prints the page's address; prompts arrive, you click, reply, reflect and see the digest.
+    Ctrl-C stops it.
+    """
+    from bot import runtime
+    from bot.sandbox.app import Sandbox
+
+    demo = sandbox_config is None
+    config_path = sandbox_config or _sandbox_config()
+    if sandbox_db.resolve() == Path(os.environ.get("LEADBOT_DB", "data/leadbot.db")).resolve():
+        raise _Exit("the sandbox never uses the production database: give another --db", 2)
+    _setup_logging()
+    stop = threading.Event()
+    runtime.install_signal_handlers(stop)
+    box = Sandbox(config_path, sandbox_db, port=port, demo_data=demo)
+    try:
+        url = box.start()
+    except OSError as exc:
+        raise _Exit(f"cannot start the sandbox on port {port} ({exc.strerror or exc}); try "
+                    "--port 0 for a free port", 1) from None
+    click.echo(f"leadbot sandbox: open {url} in your browser (Ctrl-C to stop)", err=False)
+    try:
+        stop.wait()
+    finally:
+        box.stop()
+
+
+def _sandbox_config() -> Path:
+    """config/sandbox.yaml here, else beside the installed package's repository."""
+    here = Path("config/sandbox.yaml")
+    if here.is_file():
+        return here
+    return Path(__file__).resolve().parents[1] / "config" / "sandbox.yaml"
+
+
 @cli.command("post-now")
 @click.argument("channel")
 @click.option("--kind", type=click.Choice(["prompt", "nudge", "digest"]), default="prompt",

@@ -43,6 +43,21 @@ class FixedClock:
         self._at = at.astimezone(UTC)
 
 
+class OffsetClock:
+    """The real clock moved forward by an offset: the sandbox's "make time pass" buttons."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        """The current time plus the offset, in UTC."""
+        return datetime.now(UTC) + self.offset
+
+    def advance_to(self, at: datetime) -> None:
+        """Move forward so that now() is ``at`` (never backwards)."""
+        self.offset = max(self.offset, at - datetime.now(UTC))
+
+
 def to_iso(at: datetime) -> str:
     """ISO 8601 in UTC with a Z suffix, the one format the store and exports use."""
     if at.tzinfo is None:

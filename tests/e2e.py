@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -17,15 +18,18 @@ from tests.conftest import REPO
 class BotProcess:
     """``python -m bot run ...`` with its output collected line by line."""
 
-    def __init__(self, args: list[str], env: dict[str, str], cwd: Path):
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path,
+                 argv: list[str] | None = None):
         full_env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("SLACK_", "LEADBOT_"))}
         full_env.update(env)
         full_env["PYTHONPATH"] = str(REPO)
         full_env["PYTHONUNBUFFERED"] = "1"
+        # its own process group, so `make run` and the leadbot it starts stop together
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", *args], cwd=cwd, env=full_env,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            argv or [sys.executable, "-m", "bot", *args], cwd=cwd, env=full_env,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -57,7 +61,8 @@ class BotProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
         """Send ``sig`` and wait for the exit code."""
         if self.proc.poll() is None:
-            self.proc.send_signal(sig)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
         try:
             code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -68,6 +73,7 @@ class BotProcess:
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up."""
-        self.proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         self._reader.join(timeout=5)

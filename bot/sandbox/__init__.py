@@ -1,0 +1,1 @@
+"""The local sandbox workspace: try leadbot in a browser, no Slack needed."""

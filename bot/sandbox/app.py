@@ -1,0 +1,172 @@
+"""`leadbot sandbox`: a local Slack workspace, the real bot connected to it through
+SLACK_API_URL and Socket Mode exactly as in production, and a web page to use it as a team
+member would. Everything runs in one process; nothing leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot import runtime
+from bot.clock import OffsetClock, from_iso
+from bot.config import Config, load_config
+from bot.sandbox import demo
+from bot.sandbox.workspace import FakeSlack
+from bot.settings import load_settings
+from bot.store import Store
+
+log = logging.getLogger("leadbot.sandbox")
+
+
+@dataclass
+class Sandbox:
+    """The workspace server, the bot, and what the page needs to follow both."""
+
+    config_path: Path
+    db_path: Path
+    port: int = 8765
+    demo_data: bool = True
+    clock: OffsetClock = field(default_factory=OffsetClock)
+    # response_url -> where its answer goes: {"channel", "user", "ts", "ephemeral"}
+    contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    triggers: dict[str, str] = field(default_factory=dict)  # trigger_id -> user
+    closed_views: set[str] = field(default_factory=set)
+    version: int = 0
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def start(self) -> str:
+        """Start everything; return the page's address."""
+        from bot.sandbox.web import add_routes
+
+        self.config: Config = load_config(self.config_path)
+        self.fake = FakeSlack(bot_token=f"xoxb-sandbox-{secrets.token_hex(8)}",
+                              app_token=f"xapp-sandbox-{secrets.token_hex(8)}",
+                              require_spec=False, team_name="leadbot sandbox",
+                              bot_user_id="U0SANDBOT", bot_id="B0SANDBOT")
+        self.channel_names = demo.channels(self.config)
+        for channel_id, name in self.channel_names.items():
+            self.fake.add_channel(channel_id, name)
+        for person in demo.PEOPLE:
+            self.fake.add_user(person.id, person.name, tz=person.tz, real_name=person.real_name,
+                               channels=list(self.channel_names))
+        self.fake.workspace.trigger_ttl = 60.0  # a person at a browser, not Slack's 3 s
+        self.fake.server.extra_routes = lambda app: add_routes(app, self)
+        self.fake.server.on_response = self._on_response
+        self.fake.start(self.port)
+        self._wrap_workspace()
+        store = Store.open(self.db_path)
+        try:
+            if self.demo_data:
+                demo.seed(store, list(self.channel_names), self.clock.now())
+        finally:
+            store.close()
+        settings = load_settings({
+            "SLACK_BOT_TOKEN": self.fake.bot_token, "SLACK_APP_TOKEN": self.fake.app_token,
+            "SLACK_API_URL": self.fake.api_url, "LEADBOT_CONFIG": str(self.config_path),
+            "LEADBOT_DB": str(self.db_path)}, env_file=None)
+        self.bot = runtime.start(settings, self.config, self.clock, http=False)
+        self._socket = threading.Thread(target=runtime.run_socket_mode, args=(self.bot,),
+                                        name="sandbox-socket", daemon=True)
+        self._socket.start()
+        self.fake.wait_for_socket(timeout=15)
+        for channel in self.config.channels:  # the first prompt is waiting for people
+            channel_id = self.bot.channel_ids.get(channel.channel)
+            if channel_id and not self.fake.messages(channel_id):
+                self.post(channel_id, "prompt")
+        return self.fake.base_url + "/"
+
+    def stop(self) -> None:
+        """Stop the bot, then the workspace."""
+        runtime.shutdown(self.bot)
+        self._socket.join(timeout=10)
+        self.fake.stop()
+
+    # --- what changes the page follows ----------------------------------------------------
+
+    def _wrap_workspace(self) -> None:
+        """Bump the version whenever the bot calls the Web API (the page then refreshes)."""
+        server = self.fake.server
+        answer = server._answer
+
+        def answered(*args, **kwargs):
+            result = answer(*args, **kwargs)
+            self.touch()
+            return result
+
+        server._answer = answered
+
+    def touch(self) -> None:
+        """Something changed: wake the page's event stream."""
+        with self.changed:
+            self.version += 1
+            self.changed.notify_all()
+
+    def _on_response(self, url: str, body: dict[str, Any]) -> None:
+        """What the bot posts to a response_url: a private answer, or it replaces the message
+        the button was on (called under the workspace lock)."""
+        context = self.contexts.get(url)
+        if context is None:
+            return
+        ws = self.fake.workspace
+        text, blocks = body.get("text") or "", body.get("blocks") or []
+        target = None
+        if body.get("replace_original") or body.get("delete_original"):
+            pool = ws.ephemerals if context.get("ephemeral") else ws.messages.get(
+                context["channel"], [])
+            target = next((m for m in pool if m["ts"] == context.get("ts")), None)
+        if target is not None and body.get("delete_original"):
+            pool.remove(target)
+        elif target is not None:
+            target.update(text=text, blocks=blocks)
+        else:
+            ws.ephemerals.append({"type": "message", "ts": ws.next_ts(),
+                                  "channel": context["channel"], "user": context["user"],
+                                  "text": text, "blocks": blocks, "bot_id": ws.bot_id})
+        self.touch()
+
+    def response_url(self, kind: str, context: dict[str, Any]) -> str:
+        """A response_url whose answers land where ``context`` says."""
+        url = self.fake.delivery.new_response_url(kind)
+        self.contexts[url] = context
+        return url
+
+    # --- make time pass, through the same code as the schedule ----------------------------
+
+    def post(self, channel_id: str, kind: str) -> str:
+        """Post a prompt, nudge or digest now, through the scheduler's poster."""
+        channel = next(c for c in self.config.channels
+                       if self.bot.channel_ids.get(c.channel) == channel_id)
+        now = self.clock.now().replace(microsecond=0)
+        result = self.bot.scheduler.poster.post(channel, kind, now, manual=True)
+        self.touch()
+        return result.status
+
+    def next_follow_up(self) -> str:
+        """Jump the clock to the next follow-up and send it (and any other DMs now due)."""
+        self.bot.follow_ups.plan(self.clock.now())
+        pending = [r for r in self.bot.store.export_rows("follow_up")
+                   if r["status"] == "pending"]
+        if not pending:
+            return "No follow-up is waiting: choose \u201cI'll take the lead\u201d first."
+        due = min(from_iso(r["due_at"]) for r in pending)
+        self.clock.advance_to(due + timedelta(seconds=1))
+        sent = self.bot.follow_ups.run()
+        self.bot.outbox.run()
+        self.touch()
+        when = self.clock.now().astimezone(self.config.timezone).strftime("%a %d %b %H:%M")
+        if sent:
+            return f"It is now {when}: {len(sent)} follow-up(s) sent."
+        return f"It is now {when}: the follow-up is waiting for the person's working hours."
+
+    def new_trigger(self, user: str) -> str:
+        """A fresh trigger_id, remembered as this person's (their modals open from it)."""
+        with self.fake.server.lock:
+            trigger = self.fake.workspace.issue_trigger(f"{uuid.uuid4().int % 10**12}.sandbox")
+        self.triggers[trigger] = user
+        return trigger
