@@ -77,3 +77,24 @@ class BotProcess:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
         self._reader.join(timeout=5)
+
+
+@contextlib.contextmanager
+def running(fake, env: dict[str, str], cwd: Path, mode: str):
+    """`leadbot run` in Socket Mode or HTTP mode, and a Transport that drives it like Slack."""
+    from tests import slackdrive as sd
+
+    args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
+    process = BotProcess(args, env, cwd)
+    try:
+        if mode == "http":
+            port = process.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
+            slack = sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
+        else:
+            process.wait_for_line("Socket Mode connected")
+            fake.wait_for_socket(timeout=10)
+            slack = sd.Transport(fake, mode)
+        yield slack
+    finally:
+        process.stop()
+        print(process.output)  # shown by pytest when the test fails

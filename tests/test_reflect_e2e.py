@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests import slackdrive as sd
-from tests.e2e import BotProcess
+from tests.e2e import running
 
 pytestmark = pytest.mark.e2e
 
@@ -37,21 +37,8 @@ def env(fake, tmp_path):
 @pytest.fixture(params=MODES)
 def bot(request, fake, env, tmp_path):
     """A running bot and a transport to it, in each mode."""
-    mode = request.param
-    args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
-    process = BotProcess(args, env, tmp_path)
-    try:
-        if mode == "http":
-            port = process.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
-            slack = sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
-        else:
-            process.wait_for_line("Socket Mode connected")
-            fake.wait_for_socket(timeout=10)
-            slack = sd.Transport(fake, mode)
+    with running(fake, env, tmp_path, request.param) as slack:
         yield slack
-    finally:
-        process.stop()
-        print(process.output)  # shown by pytest when the test fails
 
 
 def export(run_cli, env, kind) -> list[dict]:

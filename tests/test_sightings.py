@@ -99,7 +99,7 @@ def test_draft_checks():
     (Draft(None, "ran the retro"), "person", "Pick the person"),
     (Draft(ABOUT, ""), "text", "a few words"),
     (Draft(ABOUT, " \x00\x01 "), "text", "a few words"),
-    (Draft(ABOUT, "x" * (TEXT_MAX + 1)), "text", "1,001 characters; a sighting holds up to 1,000"),
+    (Draft(ABOUT, "x" * (TEXT_MAX + 1)), "text", "1,001 characters; the limit is 1,000"),
     (Draft(ABOUT, "ran the retro", "not-a-theme"), "behavior", "no longer in the library"),
 ])
 def test_draft_refusals(draft, field, words):

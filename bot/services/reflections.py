@@ -38,14 +38,23 @@ def clean_text(text: str) -> str:
     return kept.replace("\r", "").strip()
 
 
-def check_text(text: str | None) -> str:
-    """The cleaned text, or InvalidReflection saying what is wrong with it."""
+def cleaned_within(text: str | None, limit: int, empty: str) -> tuple[str, str | None]:
+    """The cleaned text and what is wrong with it for the person (``empty`` when there are no
+    words; too long over ``limit``), or None when it is fine."""
     cleaned = clean_text(text or "")
     if not cleaned:
-        raise InvalidReflection("Write a few words about what happened.")
-    if len(cleaned) > TEXT_MAX:
-        raise InvalidReflection(f"That is {len(cleaned):,} characters; the limit is "
-                                f"{TEXT_MAX:,}. Shorten it a little.")
+        return cleaned, empty
+    if len(cleaned) > limit:
+        return cleaned, (f"That is {len(cleaned):,} characters; the limit is {limit:,}. "
+                         "Shorten it a little.")
+    return cleaned, None
+
+
+def check_text(text: str | None) -> str:
+    """The cleaned text, or InvalidReflection saying what is wrong with it."""
+    cleaned, problem = cleaned_within(text, TEXT_MAX, "Write a few words about what happened.")
+    if problem:
+        raise InvalidReflection(problem)
     return cleaned
 
 

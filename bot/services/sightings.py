@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.services.directory import Directory
-from bot.services.reflections import clean_text
+from bot.services.reflections import clean_text, cleaned_within
 from bot.store import Store
 
 TEXT_MAX = 1000  # a sighting is a moment, not an essay; the form and /saw help say so
@@ -48,12 +48,10 @@ class OwnSighting(InvalidSighting):
 
 def check_text(text: str | None) -> str:
     """The cleaned text, or InvalidSighting saying what is wrong with it."""
-    cleaned = clean_text(text or "")
-    if not cleaned:
-        raise InvalidSighting("Write a few words about what you saw them do.")
-    if len(cleaned) > TEXT_MAX:
-        raise InvalidSighting(f"That is {len(cleaned):,} characters; a sighting holds up to "
-                              f"{TEXT_MAX:,}. Shorten it a little.")
+    cleaned, problem = cleaned_within(text, TEXT_MAX,
+                                      "Write a few words about what you saw them do.")
+    if problem:
+        raise InvalidSighting(problem)
     return cleaned
 
 
