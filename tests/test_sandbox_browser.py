@@ -159,3 +159,17 @@ def test_walk_through_prompt_click_reply_reflect_home_digest(page, tmp_path, san
                    for r in store.export_rows("reply"))
     finally:
         store.close()
+
+
+def test_saw_from_the_composer_with_a_mention(page, sandbox_db):
+    page.fill("#text", "/saw @bob asked why the line stopped, five times")
+    page.press("#text", "Enter")
+    playwright.expect(page.locator(".msg.ephemeral").last).to_contain_text("Bob")
+    from bot.store import Store
+    store = Store.open(sandbox_db)
+    try:
+        [row] = [r for r in store.export_rows("sighting")]
+        assert (row["user"], row["about"]) == ("U0SANDADA", "U0SANDBOB")
+        assert row["text"] == "asked why the line stopped, five times"
+    finally:
+        store.close()

@@ -38,6 +38,7 @@ class Sandbox:
     triggers: dict[str, str] = field(default_factory=dict)  # trigger_id -> user
     closed_views: set[str] = field(default_factory=set)
     version: int = 0
+    stopping: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def start(self) -> str:
@@ -82,7 +83,10 @@ class Sandbox:
         return self.fake.base_url + "/"
 
     def stop(self) -> None:
-        """Stop the bot, then the workspace."""
+        """Stop the bot, then the workspace (the page's event streams end first)."""
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
         runtime.shutdown(self.bot)
         self._socket.join(timeout=10)
         self.fake.stop()

@@ -5,6 +5,7 @@ shows (rendered server-side from the bot's Block Kit), an event stream, and what
 from __future__ import annotations
 
 import asyncio
+import re
 from importlib import resources
 from typing import Any
 
@@ -138,7 +139,7 @@ class Page:
         await response.prepare(request)
         loop = asyncio.get_running_loop()
         seen = -1
-        while True:
+        while not self.sandbox.stopping:
             version = await loop.run_in_executor(None, self._wait_change, seen)
             if version != seen:
                 seen = version
@@ -146,10 +147,11 @@ class Page:
                     await response.write(f"data: {version}\n\n".encode())
                 except (ConnectionResetError, RuntimeError):
                     return response
+        return response
 
     def _wait_change(self, seen: int) -> int:
         with self.sandbox.changed:
-            if self.sandbox.version == seen:
+            if self.sandbox.version == seen and not self.sandbox.stopping:
                 self.sandbox.changed.wait(timeout=15)
             return self.sandbox.version
 
@@ -244,7 +246,7 @@ class Page:
         if command not in known:
             return {"error": f"{command} is not a command here; try "
                              f"{', '.join(sorted(known))}."}
-        payload = self.fake.command_payload(command, text, user, channel)
+        payload = self.fake.command_payload(command, self._escape_command(text), user, channel)
         trigger = payload["trigger_id"]
         self.sandbox.triggers[trigger] = user
         self.sandbox.contexts[payload["response_url"]] = {"channel": channel, "user": user}
@@ -256,6 +258,27 @@ class Page:
                     "user": user, "text": answer.get("text") or "",
                     "blocks": answer.get("blocks") or [], "bot_id": self.ws.bot_id})
         return {}
+
+    def _escape_command(self, text: str) -> str:
+        """What Slack does to a command's text with should_escape: &, < and > escaped, and
+        @person / #channel turned into <@U…|name> / <#C…|name>."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        with self.lock:
+            people = {u.name.lower(): u.id for u in self.ws.users.values()}
+            people.update({(u.real_name or "").split(" ")[0].lower(): u.id
+                           for u in self.ws.users.values() if u.real_name})
+            rooms = {c.name.lower(): c.id for c in self.ws.channels.values() if not c.is_im}
+
+        def person(match: re.Match) -> str:
+            found = people.get(match.group(1).lower())
+            return f"<@{found}|{match.group(1)}>" if found else match.group(0)
+
+        def room(match: re.Match) -> str:
+            found = rooms.get(match.group(1).lower())
+            return f"<#{found}|{match.group(1)}>" if found else match.group(0)
+
+        text = re.sub(r"(?<![\w<])@([\w.-]+)", person, text)
+        return re.sub(r"(?<![\w<&])#([\w-]+)", room, text)
 
     def do_edit(self, data: dict) -> dict:
         user, _name = self._person(data)
