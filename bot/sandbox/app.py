@@ -56,6 +56,12 @@ class Sandbox:
         for person in demo.PEOPLE:
             self.fake.add_user(person.id, person.name, tz=person.tz, real_name=person.real_name,
                                channels=list(self.channel_names))
+        known = {person.id for person in demo.PEOPLE}
+        for number, admin in enumerate(self.config.admins, 1):  # your config's admins, too
+            if admin not in known:
+                self.fake.add_user(admin, f"admin{number}", tz=self.config.timezone.key,
+                                   real_name=f"Admin {number} ({admin})",
+                                   channels=list(self.channel_names))
         self.fake.workspace.trigger_ttl = 60.0  # a person at a browser, not Slack's 3 s
         self.fake.server.extra_routes = lambda app: add_routes(app, self)
         self.fake.server.on_response = self._on_response
@@ -153,13 +159,18 @@ class Sandbox:
 
     def next_follow_up(self) -> str:
         """Jump the clock to the next follow-up and send it (and any other DMs now due)."""
-        self.bot.follow_ups.plan(self.clock.now())
+        self.bot.follow_ups.run()  # plans new ones, drops stale ones, sends what is due now
         pending = [r for r in self.bot.store.export_rows("follow_up")
                    if r["status"] == "pending"]
         if not pending:
             return "No follow-up is waiting: choose \u201cI'll take the lead\u201d first."
-        due = min(from_iso(r["due_at"]) for r in pending)
-        self.clock.advance_to(due + timedelta(seconds=1))
+        row = min(pending, key=lambda r: r["due_at"])
+        follow_ups = self.bot.follow_ups
+        channel = follow_ups._channels().get(row["channel"])
+        at = max(from_iso(row["due_at"]), self.clock.now())
+        if channel is not None:  # when it can be sent: the person's next working hours
+            at = channel.calendar.next_working_moment(at, follow_ups._tz(row["user"], channel))
+        self.clock.advance_to(at + timedelta(seconds=1))
         sent = self.bot.follow_ups.run()
         self.bot.outbox.run()
         self.touch()

@@ -23,7 +23,7 @@ def add_routes(app: web.Application, sandbox) -> None:
     """Serve the page and its API from ``app``."""
     page = Page(sandbox)
     app.router.add_get("/", page.static)
-    app.router.add_get("/favicon.ico", lambda _request: web.Response(status=204))
+    app.router.add_get("/favicon.ico", _no_icon)
     app.router.add_get("/static/{name}", page.static)
     app.router.add_get("/sandbox/state", page.state)
     app.router.add_get("/sandbox/thread", page.thread)
@@ -32,6 +32,10 @@ def add_routes(app: web.Application, sandbox) -> None:
     for name in ("action", "send", "edit", "delete", "submit", "close", "home", "time",
                  "shortcut"):
         app.router.add_post(f"/sandbox/{name}", page.handler(name))
+
+
+async def _no_icon(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 class Page:

@@ -102,11 +102,7 @@ class FollowUps:
         chosen_at = from_iso(row["chosen_at"])
         tz = self._tz(row["user"], channel)
         try:
-            post = self.store.get_post(row["post_id"])
-            link = None
-            if post and post.get("ts"):
-                link = self.client.chat_getPermalink(channel=row["channel"],
-                                                     message_ts=post["ts"]).get("permalink")
+            link = self._permalink(row)
             dm, ts = send_dm(self.client, row["user"],
                              follow_up_text(chosen_at, row["channel"], tz),
                              follow_up_blocks(row["id"], chosen_at, row["channel"], tz, link))
@@ -126,6 +122,19 @@ class FollowUps:
         self.store.mark_follow_up_sent(row["id"], dm_channel=dm, dm_ts=ts, at=self.clock.now())
         log.info("sent follow-up %s to %s", row["id"], row["user"])
         return Sent(row["id"], row["user"], dm, ts)
+
+    def _permalink(self, row: dict) -> str | None:
+        """A link to the prompt, if Slack still has it (the DM goes out either way)."""
+        post = self.store.get_post(row["post_id"])
+        if not post or not post.get("ts"):
+            return None
+        try:
+            return self.client.chat_getPermalink(channel=row["channel"],
+                                                 message_ts=post["ts"]).get("permalink")
+        except SlackApiError as exc:
+            log.info("no link to the prompt for follow-up %s (%s)", row["id"],
+                     exc.response.get("error"))
+            return None
 
     def run(self) -> list[Sent]:
         """Plan new follow-ups and send the due ones (the every-minute job)."""
