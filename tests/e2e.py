@@ -98,3 +98,12 @@ def running(fake, env: dict[str, str], cwd: Path, mode: str):
     finally:
         process.stop()
         print(process.output)  # shown by pytest when the test fails
+
+
+def bot_env(fake, tmp_path: Path, config: str) -> dict[str, str]:
+    """Write ``config`` and return the environment a bot needs to run against ``fake``."""
+    (tmp_path / "leadbot.yaml").write_text(config)
+    return {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
+            "SLACK_SIGNING_SECRET": fake.signing_secret, "SLACK_API_URL": fake.api_url,
+            "LEADBOT_CONFIG": str(tmp_path / "leadbot.yaml"),
+            "LEADBOT_DB": str(tmp_path / "leadbot.db")}

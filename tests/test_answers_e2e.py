@@ -13,7 +13,7 @@ import urllib.request
 import pytest
 
 from tests import slackdrive as sd
-from tests.e2e import BotProcess
+from tests.e2e import BotProcess, bot_env
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +29,7 @@ MODES = ["socket", "http"]
 
 @pytest.fixture
 def env(fake, tmp_path):
-    (tmp_path / "leadbot.yaml").write_text(CONFIG)
-    return {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-            "SLACK_SIGNING_SECRET": fake.signing_secret, "SLACK_API_URL": fake.api_url,
-            "LEADBOT_CONFIG": str(tmp_path / "leadbot.yaml"),
-            "LEADBOT_DB": str(tmp_path / "leadbot.db")}
+    return bot_env(fake, tmp_path, CONFIG)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests import slackdrive as sd
-from tests.e2e import running
+from tests.e2e import bot_env, running
 
 pytestmark = pytest.mark.e2e
 
@@ -27,11 +27,7 @@ BOB, ADA, TEAM = "U0000BOB", "U0123ADMIN", "C0123TEAM"
 
 @pytest.fixture
 def env(fake, tmp_path):
-    (tmp_path / "leadbot.yaml").write_text(CONFIG)
-    return {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-            "SLACK_SIGNING_SECRET": fake.signing_secret, "SLACK_API_URL": fake.api_url,
-            "LEADBOT_CONFIG": str(tmp_path / "leadbot.yaml"),
-            "LEADBOT_DB": str(tmp_path / "leadbot.db")}
+    return bot_env(fake, tmp_path, CONFIG)
 
 
 @pytest.fixture(params=MODES)

@@ -15,7 +15,7 @@ import pytest
 
 from bot.store import Store
 from tests import slackdrive as sd
-from tests.e2e import running
+from tests.e2e import bot_env, running
 
 pytestmark = pytest.mark.e2e
 
@@ -36,16 +36,12 @@ FAR = "2099-01-01T00:00:00Z"
 
 @pytest.fixture
 def env(fake, tmp_path):
-    (tmp_path / "leadbot.yaml").write_text(CONFIG)
     fake.add_user(APP, "helperbot", is_bot=True)
     fake.add_user(GONE, "gone", deleted=True)
     fake.add_channel(SIDE, "side", members=[BOB, ADA])  # leadbot is in it, not configured
     fake.add_channel(OUTSIDE, "outside", bot_is_member=False, members=[BOB, ADA])
     fake.add_channel(HIDDEN, "hidden", is_private=True, bot_is_member=False, members=[BOB])
-    return {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-            "SLACK_SIGNING_SECRET": fake.signing_secret, "SLACK_API_URL": fake.api_url,
-            "LEADBOT_CONFIG": str(tmp_path / "leadbot.yaml"),
-            "LEADBOT_DB": str(tmp_path / "leadbot.db")}
+    return bot_env(fake, tmp_path, CONFIG)
 
 
 @pytest.fixture(params=MODES)

@@ -27,6 +27,30 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+OPTION_TEXT_MAX = 75
+
+
+def option(text: str, value: str, description: str | None = None) -> dict:
+    """A select / radio / checkbox option (Slack caps its text at 75 characters)."""
+    out = {"text": _plain(_clip(text, OPTION_TEXT_MAX)), "value": value}
+    if description:
+        out["description"] = _plain(_clip(description, OPTION_TEXT_MAX))
+    return out
+
+
+def theme_input(themes: dict[str, str], chosen: str | None, ids_pair: tuple[str, str],
+                label: str) -> Block:
+    """An optional "which behaviour" select over the library's themes (at most 100)."""
+    element: dict[str, Any] = {
+        "type": "static_select", "action_id": ids_pair[1],
+        "placeholder": _plain("Pick a behaviour"),
+        "options": [option(name, key) for key, name in list(themes.items())[:100]]}
+    if chosen in themes:
+        element["initial_option"] = option(themes[chosen], chosen)
+    return {"type": "input", "block_id": ids_pair[0], "optional": True, "element": element,
+            "label": _plain(label)}
+
+
 def escape(text: str) -> str:
     """People's own words made safe for mrkdwn: Slack reads &, < and > as markup."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

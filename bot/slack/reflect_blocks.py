@@ -11,7 +11,17 @@ from bot.clock import from_iso
 from bot.services.admin import ChannelStatus
 from bot.services.reflections import TEXT_MAX, Stats
 from bot.slack import ids
-from bot.slack.blocks import SECTION_TEXT_MAX, Block, _clip, _mrkdwn, _plain, escape, quote
+from bot.slack.blocks import (
+    SECTION_TEXT_MAX,
+    Block,
+    _clip,
+    _mrkdwn,
+    _plain,
+    escape,
+    option,
+    quote,
+    theme_input,
+)
 
 View = dict[str, Any]
 OPTION_TEXT_MAX = 75
@@ -19,7 +29,7 @@ HOME_ITEMS = 5
 
 
 def _option(text: str, value: str) -> dict:
-    return {"text": _plain(_clip(text, OPTION_TEXT_MAX)), "value": value}
+    return option(text, value)
 
 
 def _section(text: str, block_id: str | None = None) -> Block:
@@ -62,14 +72,8 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
          "element": choice_el, "label": _plain("Which choice was it?")},
     ]
     if themes:
-        options = [_option(name, key) for key, name in list(themes.items())[:100]]
-        theme_el: dict[str, Any] = {"type": "static_select", "action_id": ids.REFLECT_THEME[1],
-                                    "placeholder": _plain("Pick a behaviour"),
-                                    "options": options}
-        if theme in themes:
-            theme_el["initial_option"] = _option(themes[theme], theme)
-        blocks.append({"type": "input", "block_id": ids.REFLECT_THEME[0], "optional": True,
-                       "element": theme_el, "label": _plain("Which behaviour did it touch?")})
+        blocks.append(theme_input(themes, theme, ids.REFLECT_THEME,
+                                  "Which behaviour did it touch?"))
     if named:  # the channel's show_names: the digest names who shared, so the form says so
         share = _option("Share it in the team digest", "share")
         share["description"] = _plain("With your name: this channel's digest shows names. "

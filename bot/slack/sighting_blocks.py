@@ -8,7 +8,17 @@ from typing import Any
 
 from bot.services.sightings import TEXT_MAX, Amended
 from bot.slack import ids
-from bot.slack.blocks import SECTION_TEXT_MAX, Block, _clip, _mrkdwn, _plain, escape, quote
+from bot.slack.blocks import (
+    SECTION_TEXT_MAX,
+    Block,
+    _clip,
+    _mrkdwn,
+    _plain,
+    escape,
+    option,
+    quote,
+    theme_input,
+)
 
 View = dict[str, Any]
 OPTION_TEXT_MAX = 75
@@ -17,11 +27,7 @@ ANONYMOUS = "anonymous"
 LEAVE_OUT = "leave_out"
 
 
-def _option(text: str, value: str, description: str | None = None) -> dict:
-    option = {"text": _plain(_clip(text, OPTION_TEXT_MAX)), "value": value}
-    if description:
-        option["description"] = _plain(_clip(description, OPTION_TEXT_MAX))
-    return option
+_option = option
 
 
 def _section(text: str) -> Block:
@@ -69,14 +75,7 @@ def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: st
                    "hint": _plain(f"Up to {TEXT_MAX:,} characters. They will read these "
                                   "words.")})
     if themes:
-        options = [_option(name, key) for key, name in list(themes.items())[:100]]
-        theme_el: dict[str, Any] = {"type": "static_select", "action_id": ids.SIGHTING_THEME[1],
-                                    "placeholder": _plain("Pick a behaviour"),
-                                    "options": options}
-        if theme in themes:
-            theme_el["initial_option"] = _option(themes[theme], theme)
-        blocks.append({"type": "input", "block_id": ids.SIGHTING_THEME[0], "optional": True,
-                       "element": theme_el, "label": _plain("Which behaviour was it?")})
+        blocks.append(theme_input(themes, theme, ids.SIGHTING_THEME, "Which behaviour was it?"))
     blocks.append(_checkbox(ids.SIGHTING_ANONYMOUS, _option(
         "Tell them anonymously", ANONYMOUS, "They see your words, not your name."),
         anonymous, "Your name"))
