@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.error
 import urllib.request
 
 import pytest
@@ -101,3 +102,25 @@ def test_your_own_config_adds_its_admins(tmp_path):
         assert answer["ephemeral"] and "configured channel" in answer["html"]
     finally:
         sandbox.stop()
+
+
+def test_thread_replies_can_be_edited_and_deleted_by_their_author(box):
+    state = call(box, "/sandbox/state?as=U0SANDBOB")
+    channel, prompt = state["channel"], state["messages"][0]
+    sent = call(box, "/sandbox/send", {"as": "U0SANDBOB", "channel": channel,
+                                       "text": "I'll ask why, five times",
+                                       "thread_ts": prompt["ts"]})
+    store = box.bot.store
+    box.fake.wait_for(lambda: store.reply(channel, sent["ts"]))
+    thread = call(box, f"/sandbox/thread?as=U0SANDBOB&channel={channel}&ts={prompt['ts']}")
+    assert [r["mine"] for r in thread["replies"]] == [True]
+    with pytest.raises(urllib.error.HTTPError):  # only the author may edit
+        call(box, "/sandbox/edit", {"as": "U0SANDCHN", "channel": channel, "ts": sent["ts"],
+                                    "text": "not mine"})
+    call(box, "/sandbox/edit", {"as": "U0SANDBOB", "channel": channel, "ts": sent["ts"],
+                                "text": "I'll ask why, three times"})
+    box.fake.wait_for(lambda: store.reply(channel, sent["ts"])["text"] ==
+                      "I'll ask why, three times")
+    call(box, "/sandbox/delete", {"as": "U0SANDBOB", "channel": channel, "ts": sent["ts"]})
+    box.fake.wait_for(lambda: store.reply(channel, sent["ts"])["deleted_at"])
+    assert store.reply(channel, sent["ts"])["text"] is None
