@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import runtime
-from bot.clock import OffsetClock, from_iso
+from bot.clock import OffsetClock
 from bot.config import Config, load_config
 from bot.sandbox import demo
 from bot.sandbox.workspace import FakeSlack
@@ -65,8 +65,8 @@ class Sandbox:
         self.fake.workspace.trigger_ttl = 60.0  # a person at a browser, not Slack's 3 s
         self.fake.server.extra_routes = lambda app: add_routes(app, self)
         self.fake.server.on_response = self._on_response
+        self.fake.server.on_call = self.touch  # the bot changed something: the page refreshes
         self.fake.start(self.port)
-        self._wrap_workspace()
         store = Store.open(self.db_path)
         try:
             if self.demo_data:
@@ -98,18 +98,6 @@ class Sandbox:
         self.fake.stop()
 
     # --- what changes the page follows ----------------------------------------------------
-
-    def _wrap_workspace(self) -> None:
-        """Bump the version whenever the bot calls the Web API (the page then refreshes)."""
-        server = self.fake.server
-        answer = server._answer
-
-        def answered(*args, **kwargs):
-            result = answer(*args, **kwargs)
-            self.touch()
-            return result
-
-        server._answer = answered
 
     def touch(self) -> None:
         """Something changed: wake the page's event stream."""
@@ -160,16 +148,9 @@ class Sandbox:
     def next_follow_up(self) -> str:
         """Jump the clock to the next follow-up and send it (and any other DMs now due)."""
         self.bot.follow_ups.run()  # plans new ones, drops stale ones, sends what is due now
-        pending = [r for r in self.bot.store.export_rows("follow_up")
-                   if r["status"] == "pending"]
-        if not pending:
+        at = self.bot.follow_ups.next_send_time(self.clock.now())
+        if at is None:
             return "No follow-up is waiting: choose \u201cI'll take the lead\u201d first."
-        row = min(pending, key=lambda r: r["due_at"])
-        follow_ups = self.bot.follow_ups
-        channel = follow_ups._channels().get(row["channel"])
-        at = max(from_iso(row["due_at"]), self.clock.now())
-        if channel is not None:  # when it can be sent: the person's next working hours
-            at = channel.calendar.next_working_moment(at, follow_ups._tz(row["user"], channel))
         self.clock.advance_to(at + timedelta(seconds=1))
         sent = self.bot.follow_ups.run()
         self.bot.outbox.run()

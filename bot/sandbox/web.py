@@ -284,13 +284,18 @@ class Page:
         text = re.sub(r"(?<![\w<])@([\w.-]+)", person, text)
         return re.sub(r"(?<![\w<&])#([\w-]+)", room, text)
 
+    def _own(self, user: str, channel: str, ts: str, verb: str) -> dict:
+        """The person's own message (call with the lock held), or LookupError."""
+        message = self.ws.find_message(channel, ts)
+        if message is None or message.get("user") != user or message.get("bot_id"):
+            raise LookupError(f"you can only {verb} your own messages")
+        return message
+
     def do_edit(self, data: dict) -> dict:
         user, _name = self._person(data)
         channel, ts = data["channel"], data["ts"]
         with self.lock:
-            message = self.ws.find_message(channel, ts)
-            if message is None or message.get("user") != user or message.get("bot_id"):
-                raise LookupError("you can only edit your own messages")
+            message = self._own(user, channel, ts, "edit")
             before = dict(message)
             edited_ts = self.ws.next_ts()
             message.update(text=data.get("text") or "", edited={"user": user, "ts": edited_ts})
@@ -302,9 +307,7 @@ class Page:
         user, _name = self._person(data)
         channel, ts = data["channel"], data["ts"]
         with self.lock:
-            message = self.ws.find_message(channel, ts)
-            if message is None or message.get("user") != user or message.get("bot_id"):
-                raise LookupError("you can only delete your own messages")
+            message = self._own(user, channel, ts, "delete")
             self.ws.messages[channel].remove(message)
             event_ts = self.ws.next_ts()
         self._event(payloads.message_deleted(channel, message, event_ts))

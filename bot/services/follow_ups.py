@@ -136,6 +136,19 @@ class FollowUps:
                      exc.response.get("error"))
             return None
 
+    def next_send_time(self, now: datetime) -> datetime | None:
+        """When the soonest pending follow-up can go out: its due time, moved into the
+        person's working hours (None when nothing is pending)."""
+        channels = self._channels()
+        times = []
+        for row in self.store.due_follow_ups(None):
+            at = max(from_iso(row["due_at"]), now)
+            channel = channels.get(row["channel"])
+            if channel is not None:
+                at = channel.calendar.next_working_moment(at, self._tz(row["user"], channel))
+            times.append(at)
+        return min(times, default=None)
+
     def run(self) -> list[Sent]:
         """Plan new follow-ups and send the due ones (the every-minute job)."""
         now = self.clock.now()

@@ -28,10 +28,6 @@ OPTION_TEXT_MAX = 75
 HOME_ITEMS = 5
 
 
-def _option(text: str, value: str) -> dict:
-    return option(text, value)
-
-
 def _section(text: str, block_id: str | None = None) -> Block:
     block: Block = {"type": "section", "text": _mrkdwn(_clip(text, SECTION_TEXT_MAX))}
     if block_id:
@@ -58,11 +54,11 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
     }
     if text:
         text_el["initial_value"] = text[:TEXT_MAX]
-    choices = [_option(label, value) for value, label in ids.REFLECT_CHOICE_LABELS.items()]
+    choices = [option(label, value) for value, label in ids.REFLECT_CHOICE_LABELS.items()]
     choice_el: dict[str, Any] = {"type": "radio_buttons", "action_id": ids.REFLECT_CHOICE[1],
                                  "options": choices}
     if choice in ids.REFLECT_CHOICE_LABELS:
-        choice_el["initial_option"] = _option(ids.REFLECT_CHOICE_LABELS[choice], choice)
+        choice_el["initial_option"] = option(ids.REFLECT_CHOICE_LABELS[choice], choice)
     blocks: list[Block] = [
         {"type": "input", "block_id": ids.REFLECT_TEXT[0], "element": text_el,
          "label": _plain("What happened?"),
@@ -75,11 +71,11 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
         blocks.append(theme_input(themes, theme, ids.REFLECT_THEME,
                                   "Which behaviour did it touch?"))
     if named:  # the channel's show_names: the digest names who shared, so the form says so
-        share = _option("Share it in the team digest", "share")
+        share = option("Share it in the team digest", "share")
         share["description"] = _plain("With your name: this channel's digest shows names. "
                                       "Unticked, it stays private to you.")
     else:
-        share = _option("Share it anonymously in the team digest", "share")
+        share = option("Share it anonymously in the team digest", "share")
         share["description"] = _plain("Without your name. Unticked, it stays private to you.")
     share_el: dict[str, Any] = {"type": "checkboxes", "action_id": ids.REFLECT_SHARE[1],
                                 "options": [share]}

@@ -27,7 +27,6 @@ ANONYMOUS = "anonymous"
 LEAVE_OUT = "leave_out"
 
 
-_option = option
 
 
 def _section(text: str) -> Block:
@@ -76,10 +75,10 @@ def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: st
                                   "words.")})
     if themes:
         blocks.append(theme_input(themes, theme, ids.SIGHTING_THEME, "Which behaviour was it?"))
-    blocks.append(_checkbox(ids.SIGHTING_ANONYMOUS, _option(
+    blocks.append(_checkbox(ids.SIGHTING_ANONYMOUS, option(
         "Tell them anonymously", ANONYMOUS, "They see your words, not your name."),
         anonymous, "Your name"))
-    blocks.append(_checkbox(ids.SIGHTING_DIGEST, _option(
+    blocks.append(_checkbox(ids.SIGHTING_DIGEST, option(
         "Leave it out of the team digest", LEAVE_OUT, "Only they and you will see it."),
         not in_digest, "Team digest"))
     view: View = {"type": "modal", "callback_id": ids.SIGHTING_VIEW,

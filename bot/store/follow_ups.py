@@ -36,14 +36,15 @@ class FollowUpQueries:
         return cursor.rowcount == 1
 
     @locked
-    def due_follow_ups(self, now: datetime) -> list[dict]:
+    def due_follow_ups(self, now: datetime | None) -> list[dict]:
         """Pending follow-ups due at ``now``, oldest first, each with the id of the person's
-        current choice on that post (to tell whether they still "take")."""
+        current choice on that post (to tell whether they still "take"); every pending one
+        when ``now`` is None."""
         return all_rows(self.db.execute(
             "SELECT f.*, (SELECT c.id FROM choices c WHERE c.post_id = f.post_id "
             "AND c.user = f.user ORDER BY c.at DESC, c.id DESC LIMIT 1) AS current_choice_id "
-            "FROM follow_ups f WHERE f.status = 'pending' AND f.due_at <= ? "
-            "ORDER BY f.due_at, f.id", [to_iso(now)]))
+            "FROM follow_ups f WHERE f.status = 'pending' AND (? IS NULL OR f.due_at <= ?) "
+            "ORDER BY f.due_at, f.id", [to_iso(now) if now else None] * 2))
 
     @locked
     def claim_follow_up(self, follow_up_id: int) -> bool:

@@ -67,6 +67,7 @@ class Server:
         # The sandbox adds its page's routes, and sees what the bot posts to response_urls.
         self.extra_routes: Callable[[web.Application], None] | None = None
         self.on_response: Callable[[str, dict[str, Any]], None] | None = None
+        self.on_call: Callable[[], None] | None = None  # after every Web API call
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
@@ -149,6 +150,8 @@ class Server:
                 self._record(method, args, token, request, at, body, status)
             else:
                 body, args = self._answer(method, args, token, bad_body)
+                if self.on_call is not None:
+                    self.on_call()
                 self._record(method, args, token, request, at, body, status)
         if fault is not None and fault.drop:
             if request.transport is not None:
