@@ -49,3 +49,22 @@ def test_with_a_token_it_runs_the_real_bot(tmp_path, fake):
         process.stop()
     assert "sandbox" not in process.output
     assert (tmp_path / "leadbot.db").exists()
+
+
+def test_sandbox_with_a_bad_config_or_a_busy_port_says_why(tmp_path, run_cli):
+    import socket
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("timezone: Mars/Olympus\nchannels: []\n")
+    result = run_cli("sandbox", "--port", "0", "--config", str(bad), "--db",
+                     str(tmp_path / "s.db"))
+    assert result.exit_code == 2
+    assert "unknown timezone 'Mars/Olympus'" in result.output
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("sandbox", "--port", str(port), "--db", str(tmp_path / "s.db"))
+    assert result.exit_code == 1
+    assert f"cannot start the sandbox on port {port}" in result.output
+    assert "--port 0" in result.output

@@ -124,3 +124,31 @@ def test_thread_replies_can_be_edited_and_deleted_by_their_author(box):
     call(box, "/sandbox/delete", {"as": "U0SANDBOB", "channel": channel, "ts": sent["ts"]})
     box.fake.wait_for(lambda: store.reply(channel, sent["ts"])["deleted_at"])
     assert store.reply(channel, sent["ts"])["text"] is None
+
+
+def test_bad_requests_get_a_clear_answer_and_change_nothing(box):
+    state = call(box, "/sandbox/state")
+    channel = state["channel"]
+    before = len(box.fake.messages(channel))
+    for path, body, status in [
+        ("/sandbox/send", {"as": "U0NOBODY", "channel": channel, "text": "hi"}, 404),
+        ("/sandbox/action", {"as": "U0SANDBOB", "channel": channel, "ts": "1.0",
+                             "action_id": "leadbot_choice_take"}, 404),
+        ("/sandbox/submit", {"as": "U0SANDBOB", "view_id": "V0NEVER", "values": {}}, 404),
+        ("/sandbox/time", {"what": "lunch"}, 404),
+    ]:
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            call(box, path, body)
+        assert caught.value.code == status, path
+        assert json.load(caught.value)["ok"] is False
+    request = urllib.request.Request(box.fake.base_url + "/sandbox/send", data=b"not json",
+                                     headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 400
+    unknown = call(box, "/sandbox/send", {"as": "U0SANDBOB", "channel": channel,
+                                          "text": "/deploy now"})
+    assert "not a command here" in unknown["error"]
+    assert call(box, "/sandbox/send", {"as": "U0SANDBOB", "channel": channel,
+                                       "text": "   "})["error"] == "Write something first."
+    assert len(box.fake.messages(channel)) == before

@@ -124,3 +124,25 @@ def test_holiday_skip_in_the_channels_own_timezone(fake, slack_settings, write_c
     assert (row["status"], row["error"]) == ("skipped", skipped.error)
     # post-now is an explicit request: it posts whatever the calendar says
     assert poster.post(jp, "prompt", jp_at.replace(minute=1), manual=True).status == "posted"
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("min_group_size: 0", "min_group_size: input should be greater than or equal to 1"),
+    ("retention_days: -5", "retention_days: input should be greater than or equal to 0"),
+    ("quiet_after: three", ":2: quiet_after: expected a whole number, got 'three'"),
+    ("quiet_after: 51", "quiet_after: input should be less than or equal to 50"),
+])
+def test_bad_privacy_keys_are_named(write_config, line, message):
+    with pytest.raises(FileProblems) as caught:
+        load_config(write_config(f"timezone: UTC\n{line}\nchannels:\n  - channel: C0123TEAM\n"
+                                 "    prompt: '0 9 * * MON'\n"))
+    assert message in str(caught.value)
+
+
+def test_privacy_keys_default_and_override_per_channel(write_config):
+    config = load_config(write_config(
+        "timezone: UTC\nretention_days: 0\nmin_group_size: 5\nchannels:\n"
+        "  - channel: C0123TEAM\n    prompt: '0 9 * * MON'\n    min_group_size: 2\n"
+        "  - channel: C0SECOND\n    prompt: '0 9 * * MON'\n"))
+    assert (config.retention_days, config.quiet_after) == (0, 3)
+    assert [c.min_group_size for c in config.channels] == [2, 5]
