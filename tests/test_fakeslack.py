@@ -23,6 +23,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.sandbox.workspace import FakeSlack
+from bot.sandbox.workspace.scopes import DEFAULT_BOT_SCOPES
 
 MISSING_TEXT = "missing_text_or_fallback_or_attachments"
 
@@ -37,7 +38,8 @@ def button(action_id: str, text: str = "Go") -> dict:
 
 @pytest.fixture
 def fake():
-    with FakeSlack() as f:
+    # the fake's own tests also call a method leadbot does not (reactions.add)
+    with FakeSlack(scopes=[*DEFAULT_BOT_SCOPES, "reactions:write"]) as f:
         f.add_user("U1", "alice", real_name="Alice A", tz="America/New_York")
         f.add_user("U2", "bob")
         f.add_channel("C1", "general", members=["U1"])

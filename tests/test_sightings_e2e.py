@@ -319,3 +319,24 @@ def test_message_shortcut_fills_in_the_author_and_the_link(fake, bot, run_cli, e
         modal = new_modal(fake, before)
         person = next(b for b in modal["blocks"] if b.get("block_id") == "sighting_person")
         assert "initial_user" not in person["element"]
+
+
+def test_saw_works_in_dms_and_group_dms_without_reading_them(fake, bot, run_cli, env):
+    # The manifest grants neither im:read nor mpim:read, and the fake refuses as Slack does:
+    # /saw must not need conversations.info there (it used to, and always said "try again").
+    fake.add_channel("D0BOBADA", "", is_im=True, bot_is_member=False, members=[BOB, ADA])
+    fake.add_channel("C0MPDM", "mpdm-bob--ada--carl-1", is_mpim=True, bot_is_member=False,
+                     members=[BOB, ADA])
+    bot_dm = fake.open_dm(BOB)
+    for channel in (bot_dm, "D0BOBADA", "C0MPDM"):
+        answer = saw(bot, f"<@{ADA}|ada> kept the retro kind", channel=channel)
+        assert "Noted" in words(answer), (channel, answer)
+    rows = export(run_cli, env)
+    # like the Home tab: with one team channel, that channel's digest is where they belong
+    assert [r["channel"] for r in rows] == [TEAM] * 3
+    assert not [c for c in fake.calls if c.method == "conversations.info"
+                and c.args.get("channel") in (bot_dm, "D0BOBADA", "C0MPDM")]
+    # the form opens from a group DM too
+    before = view_ids(fake)
+    assert saw(bot, f"<@{ADA}|ada>", channel="C0MPDM") == {}
+    assert new_modal(fake, before)["callback_id"] == "leadbot_sighting"

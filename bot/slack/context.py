@@ -42,6 +42,11 @@ class Services:
         """The library's behaviour themes, id to display name."""
         return {key: b.name for key, b in self.config.library.behaviors.items()}
 
+    def default_channel(self) -> str | None:
+        """The team's channel when leadbot has exactly one (where a reflection or sighting
+        written outside any channel belongs), else None."""
+        return next(iter(self.channel_ids.values())) if len(self.channel_ids) == 1 else None
+
     def channel_config(self, channel_id: str) -> Channel | None:
         """The configured channel that resolved to ``channel_id``."""
         for channel in self.config.channels:

@@ -132,3 +132,12 @@ def plain_from_slack(text: str) -> str:
 
     plain = _SLACK_TOKEN.sub(token, text)
     return plain.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def is_direct_conversation(channel_id: str | None, channel_name: str | None) -> bool:
+    """Whether a slash command came from a DM or group DM (Slack names them "directmessage"
+    and "mpdm-..."; a DM's id starts with D). The bot may not read those: its scopes hold
+    neither im:read nor mpim:read, so the payload alone has to say."""
+    name = channel_name or ""
+    return (name == "directmessage" or name.startswith("mpdm-")
+            or (channel_id or "").startswith("D"))

@@ -69,6 +69,7 @@ class Delivery:
             ch = ws.channels.get(channel_id)
             user = ws.users.get(user_id)
             trigger_id = ws.issue_trigger(fields.pop("trigger_id", None))
+        # as Slack names them: "directmessage" for any DM, a group DM's own mpdm-... name
         channel_name = "directmessage" if ch is not None and ch.is_im else (
             ch.name if ch else "unknown")
         payload = {

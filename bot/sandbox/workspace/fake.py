@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from .delivery import Delivery
 from .faults import Fault
+from .scopes import DEFAULT_BOT_SCOPES
 from .server import Call, Server
 from .state import Channel, User, Workspace
 
@@ -27,13 +28,16 @@ class FakeSlack:
                  team_id: str = "T0TEAM", team_name: str = "Fake Team",
                  bot_user_id: str = "UBOT", bot_id: str = "BBOT", bot_name: str = "leadbot",
                  app_id: str = "A0FAKE", base_ts: int = 1764000000, latency: float = 0.0,
-                 verification_token: str = "fake-verification-token") -> None:
+                 verification_token: str = "fake-verification-token",
+                 scopes: Iterable[str] = DEFAULT_BOT_SCOPES) -> None:
         self.bot_token, self.app_token = bot_token, app_token
         self.workspace = Workspace(team_id=team_id, team_name=team_name, bot_user_id=bot_user_id,
                                    bot_id=bot_id, bot_name=bot_name, app_id=app_id,
                                    base_ts=base_ts)
         self.server = Server(self.workspace, bot_token=bot_token, app_token=app_token,
                              spec_path=spec_path, require_spec=require_spec)
+        # The bot token's scopes: calls outside them answer missing_scope, as Slack does.
+        self.server.scopes = tuple(scopes)
         self.server.latency = latency
         self._lock = self.server.lock
         self.delivery = Delivery(self.workspace, self._lock,
@@ -80,13 +84,19 @@ class FakeSlack:
 
     def add_channel(self, id: str, name: str, *, is_private: bool = False,
                     is_archived: bool = False, bot_is_member: bool = True,
-                    members: Iterable[str] = ()) -> None:
-        """Create a channel; members are user ids (the bot is added when bot_is_member)."""
+                    members: Iterable[str] = (), is_im: bool = False,
+                    is_mpim: bool = False) -> None:
+        """Create a channel; members are user ids (the bot is added when bot_is_member).
+
+        ``is_im``: a DM between two people (members); ``is_mpim``: a group DM (name it
+        ``mpdm-ada--bob-1`` as Slack does). Both are private conversations."""
         with self._lock:
             ws = self.workspace
             member_ids = set(members) | ({ws.bot_user_id} if bot_is_member else set())
-            ws.channels[id] = Channel(id, name, is_private=is_private, is_archived=is_archived,
-                                      members=member_ids)
+            ws.channels[id] = Channel(id, name, is_private=is_private or is_im or is_mpim,
+                                      is_archived=is_archived, members=member_ids, is_im=is_im,
+                                      is_mpim=is_mpim,
+                                      user=min(members, default=None) if is_im else None)
             ws.messages.setdefault(id, [])
 
     def add_user(self, id: str, name: str, *, is_bot: bool = False, deleted: bool = False,
@@ -99,6 +109,11 @@ class FakeSlack:
                                             real_name=real_name, is_admin=is_admin)
             for channel_id in channels:
                 self.workspace.channels[channel_id].members.add(id)
+
+    def open_dm(self, user_id: str) -> str:
+        """The id of the bot's DM with ``user_id`` (created on first use)."""
+        with self._lock:
+            return self.workspace.open_dm(user_id).id
 
     def add_member(self, channel_id: str, user_id: str) -> None:
         """Make user_id a member of channel_id."""

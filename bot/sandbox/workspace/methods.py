@@ -111,7 +111,8 @@ def conversations_list(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     exclude_archived = as_bool(args.get("exclude_archived"))
 
     def wanted(ch: Channel) -> bool:
-        kind = "im" if ch.is_im else "private_channel" if ch.is_private else "public_channel"
+        kind = ("im" if ch.is_im else "mpim" if ch.is_mpim
+                else "private_channel" if ch.is_private else "public_channel")
         return (kind in types and ws.visible(ch)
                 and not (exclude_archived and ch.is_archived))
 

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from . import files, views  # noqa: F401 - importing registers their handlers
 from .blockkit import check_blocks
+from . import scopes as scope_rules
 from .faults import FaultPlan
 from .methods import HANDLERS
 from .socketmode import SocketHub
@@ -59,6 +60,7 @@ class Server:
         self.faults = FaultPlan()
         self.hub = SocketHub(workspace, self.lock)
         self.calls: list[Call] = []
+        self.scopes: tuple[str, ...] = scope_rules.DEFAULT_BOT_SCOPES
         self.responses: list[dict[str, Any]] = []
         self.response_urls: dict[str, int] = {}
         self.stubs: dict[str, dict[str, Any]] = {}
@@ -205,6 +207,9 @@ class Server:
                 return dict(self.stubs[method]), args
             assert spec is not None
             check_args(spec, parse_json_args(method, args))
+            granted = (scope_rules.APP_TOKEN_SCOPES if method in APP_TOKEN_METHODS
+                       else self.scopes)
+            scope_rules.check(self.workspace, method, args, granted)
             handler = HANDLERS.get(method)
             if handler is None:
                 raise ArgError("fake_not_implemented",

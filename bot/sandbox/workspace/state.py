@@ -15,7 +15,8 @@ from .spec import ArgError
 
 @dataclass
 class Channel:
-    """A conversation: public or private channel, or a DM (is_im) with `user`."""
+    """A conversation: public or private channel, a DM (is_im) with `user`, or a group DM
+    (is_mpim: private, named like mpdm-ada--bob-1)."""
 
     id: str
     name: str
@@ -27,6 +28,7 @@ class Channel:
     purpose: str = ""
     is_im: bool = False
     user: str | None = None
+    is_mpim: bool = False
 
 
 @dataclass
@@ -177,11 +179,12 @@ class Workspace:
             return {"id": ch.id, "created": ch.created, "is_im": True, "is_org_shared": False,
                     "user": ch.user, "is_user_deleted": False, "priority": 0,
                     "context_team_id": self.team_id}
-        legacy_group = ch.is_private and ch.id.startswith("G")
+        legacy_group = ch.is_private and ch.id.startswith("G") and not ch.is_mpim
         return {
             "id": ch.id, "name": ch.name, "name_normalized": ch.name,
-            "is_channel": not legacy_group, "is_group": legacy_group, "is_im": False,
-            "is_mpim": False, "is_private": ch.is_private, "created": ch.created,
+            "is_channel": not (legacy_group or ch.is_mpim), "is_group": legacy_group,
+            "is_im": False,
+            "is_mpim": ch.is_mpim, "is_private": ch.is_private, "created": ch.created,
             "is_archived": ch.is_archived, "is_general": False, "unlinked": 0,
             "is_shared": False, "is_org_shared": False, "is_ext_shared": False,
             "is_pending_ext_shared": False, "pending_shared": [], "context_team_id": self.team_id,

@@ -60,9 +60,9 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
     """Open the reflection form and remember it; None, or what went wrong, for the person."""
     themes = services.themes()
     purpose = "reflect" if channel else "reflect-home"  # where to confirm: channel or form
-    if channel is None and len(services.channel_ids) == 1:
+    if channel is None:
         # from the Home tab with one team channel: a shared reflection goes to its digest
-        channel = next(iter(services.channel_ids.values()))
+        channel = services.default_channel()
     named = _named(services, channel)
     if reflection:
         view = rb.reflect_modal(themes, text=reflection["text"] or "",

@@ -19,7 +19,7 @@ from bot.services.sightings import Draft, InvalidSighting, OwnSighting
 from bot.slack import ids
 from bot.slack import sighting_blocks as sb
 from bot.slack.context import Services
-from bot.slack.parse import plain_from_slack
+from bot.slack.parse import is_direct_conversation, plain_from_slack
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,18 @@ def _message(services: Services) -> sightings.Message:
     return lambda row: sb.sighting_dm(row, services.themes())
 
 
+def command_channel(services: Services, client: WebClient,
+                    body: dict) -> tuple[str | None, str | None]:
+    """The channel a ``/saw`` belongs to, and None or what to tell the seer.
+
+    From a DM or group DM it belongs, like one written from the Home tab, to the team's channel
+    when there is only one (else to no digest), with no Slack lookup."""
+    channel = body.get("channel_id")
+    if is_direct_conversation(channel, body.get("channel_name")):
+        return services.default_channel(), None
+    return channel, channel_problem(services, client, channel)
+
+
 def channel_problem(services: Services, client: WebClient, channel: str | None) -> str | None:
     """None if leadbot is in ``channel`` (configured, or a member), else what to tell the seer."""
     if channel and services.channel_config(channel):
@@ -64,8 +76,7 @@ def channel_problem(services: Services, client: WebClient, channel: str | None) 
             return NOT_IN_CHANNEL
         log.warning("conversations.info %s failed: %s", channel, exc.response.get("error"))
         return "Slack did not say whether leadbot is in this channel; please try again."
-    # the bot's own DM with the person has no is_member; that it can be read says enough
-    return None if info.get("is_member") or info.get("is_im") else NOT_IN_CHANNEL
+    return None if info.get("is_member") else NOT_IN_CHANNEL
 
 
 def open_modal(services: Services, client: WebClient, trigger_id: str, user: str, *,
@@ -92,7 +103,7 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
 
 def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
     """``/saw [@person what they did | @person | help]``."""
-    user, channel = body.get("user_id", ""), body.get("channel_id")
+    user = body.get("user_id", "")
     try:
         request = sightings.parse_command(body.get("text") or "", plain_from_slack)
         if request.action == "help":
@@ -103,7 +114,7 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
             raise OwnSighting()
         if request.action == "quick":
             draft = Draft(request.about, request.text).checked(user, set(services.themes()))
-        problem = channel_problem(services, client, channel)
+        channel, problem = command_channel(services, client, body)
         if problem:
             ack(text=problem)
             return
@@ -204,7 +215,7 @@ def on_details(ack: Ack, body: dict, client: WebClient, respond: Respond,
 
 def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
                 services: Services) -> None:
-    """"Record a leadership sighting" on a message: the form, its author and link filled in."""
+    """"I saw good leadership" on a message: the form, its author and link filled in."""
     user = (body.get("user") or {}).get("id", "")
     message = body.get("message") or {}
     channel = (body.get("channel") or {}).get("id")
