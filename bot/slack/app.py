@@ -8,7 +8,16 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.slack.context import Services
-from bot.slack.listeners import admin, answers, choices, follow_ups, reflect, settings, sightings
+from bot.slack.listeners import (
+    admin,
+    answers,
+    choices,
+    fallbacks,
+    follow_ups,
+    reflect,
+    settings,
+    sightings,
+)
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -42,6 +51,7 @@ def register(app: App, services: Services) -> Registry:
     settings.register(registry, services)
     sightings.register(registry, services)
     admin.register(registry, services)
+    fallbacks.register(app)  # last: it takes whatever no listener above took
 
     @app.error
     def on_error(error: Exception, body: dict) -> None:
