@@ -1,9 +1,17 @@
-"""The app manifest and the code agree: every event, command, shortcut and interaction in the
-manifest has a listener, and every listener is declared in the manifest."""
+"""The app manifest is one Slack accepts (checked offline against Slack's own JSON schema), and
+it agrees with the code: every event, command, shortcut and interaction in the manifest has a
+listener, and every listener is declared in the manifest."""
 
 from __future__ import annotations
 
+import copy
+import json
+
+import pytest
 import yaml
+from jsonschema import Draft7Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT7
 from slack_bolt import App
 from slack_sdk import WebClient
 
@@ -13,6 +21,55 @@ from bot.slack.context import Services
 from tests.conftest import REPO
 
 MANIFEST = yaml.safe_load((REPO / "config" / "manifest.yaml").read_text())
+SCHEMAS = REPO / "tests" / "reference" / "slack-manifest-schema"
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def _validator() -> Draft7Validator:
+    """Slack's root manifest schema, its published $ref URLs served from the local copies."""
+    root = json.loads((SCHEMAS / "manifest.schema.json").read_text(encoding="utf-8"))
+    urls = {ref for ref in _refs(root) if ref.startswith("https://")}
+    # A Registry with no retrieve function never fetches: an unknown URL is an error.
+    registry = Registry().with_resources(
+        (url, DRAFT7.create_resource(json.loads(
+            (SCHEMAS / url.rsplit("/", 1)[1]).read_text(encoding="utf-8"))))
+        for url in urls)
+    return Draft7Validator(root, registry=registry)
+
+
+VALIDATOR = _validator()
+
+
+def _problems(manifest: dict) -> set[tuple[str, str]]:
+    """(path, failed keyword) of every innermost schema error, through oneOf's branches."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(error) -> None:
+        if error.context:
+            for inner in error.context:
+                walk(inner)
+        else:
+            found.add(("/".join(map(str, error.absolute_path)), str(error.validator)))
+
+    for error in VALIDATOR.iter_errors(manifest):
+        walk(error)
+    return found
+
+
+def _with(change) -> dict:
+    manifest = copy.deepcopy(MANIFEST)
+    change(manifest)
+    return manifest
 
 
 def _registry(store, clock):
@@ -73,10 +130,44 @@ def test_commands_get_mentions_escaped():
         assert command["should_escape"] is True, command["command"]
 
 
-def test_shortcuts_are_message_shortcuts_within_slacks_limits():
+def test_the_manifest_is_valid_under_slacks_schema():
+    errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+              for e in VALIDATOR.iter_errors(MANIFEST)]
+    assert errors == [], sorted(_problems(MANIFEST))
+
+
+def test_the_manifest_is_read_as_version_1():
+    # Without _metadata.major_version the root schema (and Slack) applies version 1; the test
+    # above is only meaningful if that is the version meant.
+    assert MANIFEST.get("_metadata", {}).get("major_version", 1) == 1
+
+
+def _add_scope(scope):
+    return lambda m: m["oauth_config"]["scopes"]["bot"].append(scope)
+
+
+@pytest.mark.parametrize(("change", "path", "keyword"), [
+    (lambda m: m["features"]["shortcuts"][0].update(name="x" * 25),
+     "features/shortcuts/0/name", "maxLength"),
+    (lambda m: m["features"]["shortcuts"][0].update(name="Record a leadership sighting"),
+     "features/shortcuts/0/name", "maxLength"),
+    (_add_scope({"chat": "write"}), "oauth_config/scopes/bot/{new}", "type"),  # `- chat: write`
+    (_add_scope("x" * 51), "oauth_config/scopes/bot/{new}", "maxLength"),
+    (lambda m: m["oauth_config"]["scopes"].update(bots=["chat:write"]),
+     "oauth_config/scopes", "additionalProperties"),
+], ids=["25-character shortcut name", "the old shortcut name", "scope as a mapping",
+        "51-character scope", "unknown scope kind"])
+def test_slacks_schema_refuses_a_broken_manifest(change, path, keyword):
+    broken = _with(change)
+    assert not VALIDATOR.is_valid(broken)
+    new = len(MANIFEST["oauth_config"]["scopes"]["bot"])  # where an added scope lands
+    assert (path.format(new=new), keyword) in _problems(broken)
+
+
+def test_shortcuts_are_message_shortcuts():
+    # global shortcuts would need a listener that does not start from a message
     for shortcut in MANIFEST["features"].get("shortcuts", []):
         assert shortcut["type"] == "message"
-        assert 0 < len(shortcut["name"]) <= 80 and 0 < len(shortcut["description"]) <= 150
 
 
 def test_users_read_for_the_directory():

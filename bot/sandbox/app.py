@@ -48,7 +48,7 @@ class Sandbox:
         self.config: Config = load_config(self.config_path)
         self.fake = FakeSlack(bot_token=f"xoxb-sandbox-{secrets.token_hex(8)}",
                               app_token=f"xapp-sandbox-{secrets.token_hex(8)}",
-                              require_spec=False, team_name="leadbot sandbox",
+                              team_name="leadbot sandbox",
                               bot_user_id="U0SANDBOT", bot_id="B0SANDBOT")
         self.channel_names = demo.channels(self.config)
         for channel_id, name in self.channel_names.items():

@@ -24,7 +24,6 @@ class FakeSlack:
 
     def __init__(self, *, bot_token: str = "xoxb-test-token", app_token: str = "xapp-test-token",
                  signing_secret: str | None = None, spec_path: Path | str | None = None,
-                 require_spec: bool = True,
                  team_id: str = "T0TEAM", team_name: str = "Fake Team",
                  bot_user_id: str = "UBOT", bot_id: str = "BBOT", bot_name: str = "leadbot",
                  app_id: str = "A0FAKE", base_ts: int = 1764000000, latency: float = 0.0,
@@ -35,7 +34,7 @@ class FakeSlack:
                                    bot_id=bot_id, bot_name=bot_name, app_id=app_id,
                                    base_ts=base_ts)
         self.server = Server(self.workspace, bot_token=bot_token, app_token=app_token,
-                             spec_path=spec_path, require_spec=require_spec)
+                             spec_path=spec_path)
         # The bot token's scopes: calls outside them answer missing_scope, as Slack does.
         self.server.scopes = tuple(scopes)
         self.server.latency = latency
@@ -272,6 +271,13 @@ class FakeSlack:
     def wait_for_ack(self, envelope_id: str, timeout: float = 5) -> dict[str, Any]:
         """The client's ack for envelope_id ({"envelope_id": ..., "payload": ...})."""
         return self.server.hub.wait_for_ack(envelope_id, timeout)
+
+    @property
+    def ack_errors(self) -> list[str]:
+        """What the app's answers (acks over Socket Mode or HTTP) carried that Slack would
+        refuse: invalid blocks in a command's answer, an invalid view in response_action."""
+        with self._lock:
+            return [*self.delivery.ack_errors, *self.server.hub.ack_errors]
 
     @property
     def socket_received(self) -> list[dict[str, Any]]:

@@ -16,12 +16,12 @@ from typing import Any
 from aiohttp import web
 
 from . import files, views  # noqa: F401 - importing registers their handlers
-from .blockkit import check_blocks
 from . import scopes as scope_rules
+from .blockkit import check_blocks
 from .faults import FaultPlan
 from .methods import HANDLERS
 from .socketmode import SocketHub
-from .spec import ArgError, MethodSpec, check_args, load_spec, parse_json_args
+from .spec import ArgError, check_args, load_spec, parse_json_args
 from .state import Workspace
 
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
@@ -45,17 +45,11 @@ class Server:
     """Owns the event loop thread, the routes and the recorded calls; all state under `lock`."""
 
     def __init__(self, workspace: Workspace, *, bot_token: str, app_token: str,
-                 spec_path: Path | str | None, require_spec: bool = True) -> None:
+                 spec_path: Path | str | None) -> None:
         self.workspace = workspace
         self.bot_token, self.app_token = bot_token, app_token
-        try:
-            self.spec: dict | None = load_spec(spec_path)
-        except FileNotFoundError:
-            if require_spec:
-                raise
-            # The sandbox on a machine without ../shared: the handlers still check what they
-            # use, but arguments are not checked against Slack's spec.
-            self.spec = None
+        # Slack's spec ships inside the package (reference/), so it is always at hand.
+        self.spec = load_spec(spec_path)
         self.lock = threading.RLock()
         self.faults = FaultPlan()
         self.hub = SocketHub(workspace, self.lock)
@@ -191,8 +185,7 @@ class Server:
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None,
                 bad_body: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        spec = self.spec.get(method) if self.spec is not None else (
-            MethodSpec(method) if method in HANDLERS else None)
+        spec = self.spec.get(method)
         if spec is None and method not in self.stubs:
             return {"ok": False, "error": "unknown_method", "req_method": method}, args
         with contextlib.suppress(ArgError):

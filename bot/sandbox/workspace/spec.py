@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Slack's OpenAPI spec is read in place from ../shared beside the repository (never copied in).
-SPEC_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "slack-api-spec"
-DEFAULT_SPEC_PATH = SPEC_DIR / "slack_web_openapi_v2.json"
+# Slack's OpenAPI spec, vendored: the methods the fake handles, cut from Slack's published file
+# by scripts/slack_spec_subset.py (reference/README.md names the source, commit and licence).
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+DEFAULT_SPEC_PATH = REFERENCE_DIR / "slack_web_openapi_v2_subset.json"
 
 # Arguments whose value is JSON: a JSON string in form bodies, a structure in JSON bodies.
 JSON_ARGS = frozenset({"blocks", "attachments", "view", "metadata"})
@@ -102,7 +103,7 @@ class MethodSpec:
 
 
 def find_spec(path: Path | str | None = None) -> Path | None:
-    """The spec file: ``path``, else $LEADBOT_SLACK_SPEC, else ../shared beside the repo."""
+    """The spec file: ``path``, else $LEADBOT_SLACK_SPEC, else the vendored subset."""
     for candidate in (path, os.environ.get("LEADBOT_SLACK_SPEC"), DEFAULT_SPEC_PATH):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
