@@ -308,7 +308,7 @@ def run(env: Env, http: bool, host: str, port: int) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port of the local workspace and its page (0 picks a free one).")
 @click.option("--config", "sandbox_config", type=click.Path(path_type=Path, dir_okay=False),
-              help="Preview your own configuration (default: config/sandbox.yaml, a demo).")
+              help="Preview your own configuration (default: the demo shipped with leadbot).")
 @click.option("--db", "sandbox_db", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("data/sandbox.db"), show_default=True,
               help="The sandbox's own database (never the production one).")
@@ -342,11 +342,8 @@ def sandbox(port: int, sandbox_config: Path | None, sandbox_db: Path) -> None:
 
 
 def _sandbox_config() -> Path:
-    """config/sandbox.yaml here, else beside the installed package's repository."""
-    here = Path("config/sandbox.yaml")
-    if here.is_file():
-        return here
-    return Path(__file__).resolve().parents[1] / "config" / "sandbox.yaml"
+    """The demo configuration shipped inside the package (bot/sandbox/demo.yaml)."""
+    return Path(__file__).resolve().parent / "sandbox" / "demo.yaml"
 
 
 @cli.command("post-now")

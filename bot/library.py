@@ -20,7 +20,8 @@ from pydantic import (
 
 from bot.yamlfile import FileProblems, Problem, load_yaml, validate
 
-DEFAULT_LIBRARY = Path(__file__).resolve().parent.parent / "config" / "prompts.yaml"
+# The bundled library ships inside the package, so a non-editable install (pipx) has it too.
+DEFAULT_LIBRARY = Path(__file__).resolve().parent / "data" / "prompts.yaml"
 
 # Slack allows 3000 characters in a section; we keep nudges phone-sized.
 NUDGE_MAX = 400

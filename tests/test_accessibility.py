@@ -29,7 +29,7 @@ def buttons(blocks: list[dict]) -> list[dict]:
 
 
 def test_every_button_is_labelled():
-    library = load_library(REPO / "config" / "prompts.yaml")
+    library = load_library(REPO / "bot" / "data" / "prompts.yaml")
     settings = {"paused_until": None, "follow_up_dms": True, "sighting_dms": True,
                 "quiet_start": "18:00", "quiet_end": "09:00"}
     produced = {

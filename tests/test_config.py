@@ -31,7 +31,7 @@ def test_shipped_example_is_valid():
 def test_minimal_config(write_config):
     config = load_config(write_config(MINIMAL))
     assert config.admins == ("U0123ADMIN",)
-    assert config.library_path == REPO / "config" / "prompts.yaml"
+    assert config.library_path == REPO / "bot" / "data" / "prompts.yaml"
 
 
 BAD = [
@@ -144,7 +144,7 @@ def test_missing_file(tmp_path):
 
 
 def test_library_key_points_to_own_file(write_config, tmp_path):
-    (tmp_path / "mine.yaml").write_text((REPO / "config" / "prompts.yaml").read_text())
+    (tmp_path / "mine.yaml").write_text((REPO / "bot" / "data" / "prompts.yaml").read_text())
     path = write_config(MINIMAL + "library: mine.yaml\n")
     assert load_config(path).library_path == tmp_path / "mine.yaml"
 
@@ -158,7 +158,7 @@ def test_broken_library_reported_with_config(write_config, tmp_path):
 
 
 def test_prompts_yaml_beside_config_is_the_default(write_config, tmp_path):
-    (tmp_path / "prompts.yaml").write_text((REPO / "config" / "prompts.yaml").read_text())
+    (tmp_path / "prompts.yaml").write_text((REPO / "bot" / "data" / "prompts.yaml").read_text())
     assert load_config(write_config(MINIMAL)).library_path == tmp_path / "prompts.yaml"
 
 

@@ -22,7 +22,7 @@ THEMES = ["lead-from-any-level", "systems-not-heroes", "situational-leadership",
 
 @pytest.fixture(scope="module")
 def library():
-    return load_library(REPO / "config" / "prompts.yaml")
+    return load_library(REPO / "bot" / "data" / "prompts.yaml")
 
 
 def test_every_behaviour_in_the_notes_has_four_nudges(library):
@@ -57,7 +57,7 @@ def _write(tmp_path: Path, data: dict) -> Path:
 
 
 def _base() -> dict:
-    return yaml.safe_load((REPO / "config" / "prompts.yaml").read_text())
+    return yaml.safe_load((REPO / "bot" / "data" / "prompts.yaml").read_text())
 
 
 @pytest.mark.parametrize(("mutate", "field", "fragment"), [

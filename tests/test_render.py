@@ -18,7 +18,7 @@ from bot.slack import ids
 from bot.slack.blocks import build_prompt_blocks
 from bot.slack.reflect_blocks import home_view, reflect_modal
 
-LIBRARY = Path(__file__).resolve().parents[1] / "config" / "prompts.yaml"
+LIBRARY = Path(__file__).resolve().parents[1] / "bot" / "data" / "prompts.yaml"
 NAMES = {"U1": "Ann", "W2": "Wen", "C1": "team", "U3": "Bo <b>"}
 
 

@@ -26,7 +26,7 @@ def call(box: Sandbox, path: str, body: dict | None = None) -> dict:
 
 @pytest.fixture
 def box(tmp_path):
-    sandbox = Sandbox(REPO / "config" / "sandbox.yaml", tmp_path / "sandbox.db", port=0)
+    sandbox = Sandbox(REPO / "bot" / "sandbox" / "demo.yaml", tmp_path / "sandbox.db", port=0)
     sandbox.start()
     yield sandbox
     sandbox.stop()
