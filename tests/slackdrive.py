@@ -167,7 +167,13 @@ class Transport:
         return time.monotonic() - started
 
     def command(self, command: str, text: str, user: str, channel: str) -> dict:
-        """Run a slash command; return the bot's ack body (its answer to the person)."""
+        """Run a slash command; return the bot's ack body (its answer to the person), which
+        must be something Slack would show."""
+        answer = self._command(command, text, user, channel)
+        assert not self.fake.ack_errors, self.fake.ack_errors
+        return answer
+
+    def _command(self, command: str, text: str, user: str, channel: str) -> dict:
         if self.mode == "http":
             status, body = self.fake.deliver_command(self.url, command, text, user, channel)
             assert status == 200, (status, body)
@@ -180,7 +186,13 @@ class Transport:
         return self.fake.wait_for_ack(eid, timeout=3).get("payload") or {}
 
     def interact(self, payload: dict[str, Any]) -> dict:
-        """Deliver an interaction; return the bot's ack body (response_action, ...)."""
+        """Deliver an interaction; return the bot's ack body (response_action, ...), which
+        must be something Slack would show."""
+        answer = self._interact(payload)
+        assert not self.fake.ack_errors, self.fake.ack_errors
+        return answer
+
+    def _interact(self, payload: dict[str, Any]) -> dict:
         if self.mode == "http":
             status, body = self.fake.deliver_interaction(self.url, payload)
             assert status == 200, (status, body)

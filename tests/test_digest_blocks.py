@@ -129,3 +129,14 @@ def test_header_fits_slack():
     blocks = digest_blocks(digest(), ZoneInfo("Pacific/Kiritimati"))
     assert check_blocks(blocks) == []
     assert blocks[0]["text"]["text"] == "Weekly digest: 19–26 Nov 2026"  # the team's calendar
+
+
+def test_long_shared_text_is_clipped_after_escaping():
+    shared = [SharedReflection("R&D " * 1000, "take", "A & B", None)]
+    blocks = digest_blocks(digest(shared=shared), LONDON)
+    assert check_blocks(blocks) == []
+    section = by_id(blocks)["leadbot_digest_shared_0"]["text"]["text"]
+    quoted, meta = section.rsplit("\n— ", 1)
+    # clipped to 700 after escaping, backing off rather than leaving "R&am…" half an entity
+    assert len(quoted) <= 700 and quoted.endswith("R&amp;D R…")
+    assert meta == "shared anonymously · took the lead · _A &amp; B_"

@@ -354,12 +354,15 @@ def test_socket_mode_with_the_builtin_client(fake):
 
 class _Recorder(BaseHTTPRequestHandler):
     seen: ClassVar[list[tuple[dict, bytes]]] = []
+    answer: ClassVar[bytes] = b""
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.seen.append((dict(self.headers), body))
         self.send_response(200)
+        self.send_header("Content-Type", "application/json")
         self.end_headers()
+        self.wfile.write(self.answer)
 
     def log_message(self, *args: object) -> None:
         return
@@ -367,7 +370,7 @@ class _Recorder(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def bot_endpoint():
-    _Recorder.seen = []
+    _Recorder.seen, _Recorder.answer = [], b""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
@@ -403,3 +406,27 @@ def test_http_deliveries_are_signed_like_slack(fake, bot_endpoint):
     modal = {"type": "modal", "title": {"type": "plain_text", "text": "Lead"},
              "blocks": [section("x")]}
     assert web.views_open(trigger_id=command["trigger_id"], view=modal)["ok"]
+
+
+LONG_TITLE = {"type": "plain_text", "text": "x" * 25}
+
+
+@pytest.mark.parametrize("answer, wrong", [
+    ({"text": "ok"}, None),
+    ({"blocks": [section("ok")]}, None),
+    ({"response_action": "update", "view": {"type": "modal", "title": LONG_TITLE,
+                                             "blocks": []}}, "/view/title"),
+    ({"blocks": [{"type": "section"}]}, "/blocks/0"),
+    ({"response_action": "errors", "errors": {}}, "/errors"),
+    ({"response_action": "close"}, "/response_action"),
+])
+def test_answers_in_acks_are_checked_as_slack_would(fake, bot_endpoint, answer, wrong):
+    # what a bot answers in its ack (a command's message, a form's response_action) is shown
+    # by Slack only when valid: the fake records what Slack would refuse
+    url, _ = bot_endpoint
+    _Recorder.answer = json.dumps(answer).encode()
+    assert fake.deliver_command(url, "/lead", "help", "U1", "C1")[0] == 200
+    if wrong is None:
+        assert fake.ack_errors == []
+    else:
+        assert any(wrong in e for e in fake.ack_errors), fake.ack_errors

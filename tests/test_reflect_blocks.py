@@ -137,7 +137,22 @@ def test_help_blocks():
     assert "`histroy` is not something `/reflect` knows" in text_of(rb.help_blocks("histroy"))
     long = rb.help_blocks(NASTY * 5)
     assert check_blocks(long) == []
-    assert f"`{NASTY[:39]}…` is not" in text_of(long)
+    # escaped first, then clipped without cutting an entity in half
+    assert "`&lt;script&gt;alert('R&amp;D')&lt;/scri…` is not" in text_of(long)
+
+
+@pytest.mark.parametrize(("word", "shown"), [
+    ("<!channel>", "`&lt;!channel&gt;` is not"),
+    ("<https://x|click>", "`&lt;https://x|click&gt;` is not"),
+    ("<@U0000BOB>", "`&lt;@U0000BOB&gt;` is not"),
+    ("R&D", "`R&amp;D` is not"),
+])
+def test_an_unknown_word_is_echoed_as_typed_never_live(word, shown):
+    blocks = rb.help_blocks(word)
+    assert check_blocks(blocks) == []
+    text = text_of(blocks)
+    assert shown in text
+    assert word not in text
 
 
 def test_history_blocks_empty():
@@ -271,11 +286,33 @@ def test_the_share_box_says_when_the_digest_shows_names():
         block = next(b for b in view["blocks"] if b["block_id"] == ids.REFLECT_SHARE[0])
         return block["element"]["options"][0]
 
-    assert "anonymously" in share_option(rb.reflect_modal(THEMES))["text"]["text"]
-    named = share_option(rb.reflect_modal(THEMES, named=True))
+    anonymous = share_option(rb.reflect_modal(THEMES))
+    assert "anonymously" in anonymous["text"]["text"]
+    assert "without your name" in anonymous["description"]["text"]
+    named_view = rb.reflect_modal(THEMES, named=True)
+    named = share_option(named_view)
     assert "anonymously" not in named["text"]["text"]
-    assert "With your name" in named["description"]["text"]
+    assert "with your name" in named["description"]["text"]
     assert rb.saved_text(None, True, named=True).endswith("with your name.")
+    # Slack refuses a form whose option description has more than 75 characters
+    for option in (anonymous, named):
+        description = option["description"]["text"]
+        assert len(description) <= 75 and "Unticked, only you see it." in description
+    assert check_view(named_view) == []
+
+
+def test_more_than_100_themes_offer_the_chosen_one():
+    themes = {f"theme-{i}": f"Theme {i}" for i in range(150)}
+    for chosen, last in [("theme-120", "theme-120"), ("theme-5", "theme-99"),
+                         (None, "theme-99")]:
+        view = rb.reflect_modal(themes, theme=chosen)
+        assert check_view(view) == [], chosen
+        element = inputs(view)[ids.REFLECT_THEME[0]]["element"]
+        values = [o["value"] for o in element["options"]]
+        assert len(values) == 100 and values[-1] == last and values[:99] == list(themes)[:99]
+        if chosen:
+            assert element["initial_option"] in element["options"]
+            assert element["initial_option"]["value"] == chosen
 
 
 def test_sightings_in_history_and_home_hide_anonymous_seers():

@@ -151,6 +151,30 @@ def test_unknown_subcommand_and_help(bot):
     assert "/reflect forget" in words(command(bot, "help"))
 
 
+def test_unknown_words_are_echoed_escaped(bot):
+    for sent, shown in [
+        # the characters typed, as Slack sends them (escaped by Slack)
+        ("&lt;!channel&gt;", "`&lt;!channel&gt;` is not something"),
+        ("&lt;https://x|click&gt;", "`&lt;https://x|click&gt;` is not something"),
+        ("<!channel>", "`@channel` is not something"),  # a real mention: echoed as words
+    ]:
+        said = words(command(bot, sent))
+        assert shown in said
+        assert "<!channel>" not in said and "<https://x|click>" not in said
+
+
+def test_the_form_opens_in_a_show_names_channel(fake, tmp_path):
+    env = bot_env(fake, tmp_path, CONFIG.replace('    prompt: "0 9 * * MON"\n',
+                                                 '    prompt: "0 9 * * MON"\n'
+                                                 "    show_names: true\n"))
+    with running(fake, env, tmp_path, "socket") as slack:
+        modal = open_modal(fake, slack)  # Slack refuses a form breaking its limits
+    [share] = [b for b in modal["blocks"] if b["block_id"] == "reflect_share"]
+    [option] = share["element"]["options"]
+    assert "with your name" in option["description"]["text"]
+    assert len(option["description"]["text"]) <= 75
+
+
 def test_history_stats_and_forget(fake, bot, run_cli, env):
     slack = bot
     assert run_cli("post-now", TEAM, environ=env).exit_code == 0

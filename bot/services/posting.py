@@ -23,7 +23,7 @@ from bot.library import pick_next, rotation_order
 from bot.services.chart import render_weekly_chart
 from bot.services.content import nudge_content, prompt_content
 from bot.services.digest import Digest, build_digest, chart_alt_text, digest_fallback_text
-from bot.slack.blocks import build_nudge_blocks, build_prompt_blocks
+from bot.slack.blocks import build_nudge_blocks, build_prompt_blocks, nudge_text, prompt_text
 from bot.slack.digest_blocks import digest_blocks
 from bot.store import Store
 
@@ -232,12 +232,12 @@ class Poster:
         library = self.config.library
         if kind == "prompt":
             content = prompt_content(library, self.store.count_posts(channel_id, "prompt"))
-            return content.fallback_text(), build_prompt_blocks(content), None, None, None
+            return prompt_text(content), build_prompt_blocks(content), None, None, None
         if kind == "nudge":
             cycle, used = self.store.rotation_state(channel_id)
             pick = pick_next(rotation_order(library, channel.behaviors, channel_id), cycle, used)
             content = nudge_content(library, pick.nudge)
-            return (content.fallback_text(), build_nudge_blocks(content), pick.nudge.id,
+            return (nudge_text(content), build_nudge_blocks(content), pick.nudge.id,
                     pick.cycle, None)
         if kind == "digest":
             digest = build_digest(self.store, library, channel_id, channel.show_names,

@@ -1,4 +1,5 @@
-"""Pure Block Kit builders: plain data in, Slack's message payloads out."""
+"""Pure Block Kit builders for prompts and nudges, and the toolkit every builder module shares:
+escaping, clipping to Slack's limits, text objects, sections, options."""
 
 from __future__ import annotations
 
@@ -9,51 +10,89 @@ from bot.slack import ids
 
 Block = dict[str, Any]
 
-# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
+# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and the pages of each
+# block and object); the fake Slack's table (bot/sandbox/workspace/blockkit.py) holds them all.
 SECTION_TEXT_MAX = 3000
-CONTEXT_TEXT_MAX = 2000
-BUTTON_TEXT_MAX = 75
+CONTEXT_TEXT_MAX = 2000  # a text object may hold 3000; a context line is kept shorter
+HEADER_TEXT_MAX = 150
+OPTION_TEXT_MAX = 75  # an option's text and its description alike
+OPTIONS_MAX = 100  # options in a select menu
+ENTITY_MAX = len("&amp;")
 
 
-def _mrkdwn(text: str) -> dict:
-    return {"type": "mrkdwn", "text": text}
+def escape(text: str) -> str:
+    """Text made safe for mrkdwn: Slack reads &, < and > as markup, so mentions and links in
+    it are shown as typed, never live (*bold* and _italic_ still work)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _plain(text: str) -> dict:
+def clip(text: str, limit: int) -> str:
+    """mrkdwn in at most ``limit`` characters, ending in "…" when cut. Run it after escaping:
+    it never cuts an ``&amp;`` entity, a ``<@U…>`` mention or a ``<url|link>`` in half."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&", max(0, len(cut) - ENTITY_MAX + 1))
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    opened = cut.rfind("<")
+    if opened != -1 and ">" not in cut[opened:]:
+        cut = cut[:opened]
+    return cut + "…"
+
+
+def mrkdwn(text: str, limit: int = SECTION_TEXT_MAX) -> dict:
+    """A mrkdwn text object, clipped to ``limit`` (escape people's and the library's words
+    before they go in)."""
+    return {"type": "mrkdwn", "text": clip(text, limit)}
+
+
+def plain(text: str, limit: int | None = None) -> dict:
+    """A plain_text object (emoji shown), cut to ``limit`` characters when given."""
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
     return {"type": "plain_text", "text": text, "emoji": True}
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def section(text: str, block_id: str | None = None) -> Block:
+    """A section of mrkdwn, clipped to Slack's 3,000 characters."""
+    block: Block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
-OPTION_TEXT_MAX = 75
+def context(text: str, block_id: str | None = None) -> Block:
+    """A context line of mrkdwn, clipped."""
+    block: Block = {"type": "context", "elements": [mrkdwn(text, CONTEXT_TEXT_MAX)]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
 
 
 def option(text: str, value: str, description: str | None = None) -> dict:
-    """A select / radio / checkbox option (Slack caps its text at 75 characters)."""
-    out = {"text": _plain(_clip(text, OPTION_TEXT_MAX)), "value": value}
+    """A select / radio / checkbox option, its text and description cut to Slack's 75."""
+    out = {"text": plain(text, OPTION_TEXT_MAX), "value": value}
     if description:
-        out["description"] = _plain(_clip(description, OPTION_TEXT_MAX))
+        out["description"] = plain(description, OPTION_TEXT_MAX)
     return out
 
 
 def theme_input(themes: dict[str, str], chosen: str | None, ids_pair: tuple[str, str],
                 label: str) -> Block:
-    """An optional "which behaviour" select over the library's themes (at most 100)."""
+    """An optional "which behaviour" select over the library's themes: Slack offers at most
+    100, so the chosen one, when further down, takes the 100th place (it must be offered)."""
+    keys = list(themes)[:OPTIONS_MAX]
+    if chosen in themes and chosen not in keys:
+        keys = [*keys[: OPTIONS_MAX - 1], chosen]
     element: dict[str, Any] = {
         "type": "static_select", "action_id": ids_pair[1],
-        "placeholder": _plain("Pick a behaviour"),
-        "options": [option(name, key) for key, name in list(themes.items())[:100]]}
+        "placeholder": plain("Pick a behaviour"),
+        "options": [option(themes[key], key) for key in keys]}
     if chosen in themes:
         element["initial_option"] = option(themes[chosen], chosen)
     return {"type": "input", "block_id": ids_pair[0], "optional": True, "element": element,
-            "label": _plain(label)}
-
-
-def escape(text: str) -> str:
-    """People's own words made safe for mrkdwn: Slack reads &, < and > as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            "label": plain(label)}
 
 
 def quote(text: str) -> str:
@@ -70,47 +109,50 @@ CHOICE_ACCESSIBLE = {
 
 def build_prompt_blocks(content: PromptContent) -> list[Block]:
     """The refrain prompt: quote with attribution, context, the three choices, "I saw good
-    leadership" (a sighting), a reply invite."""
+    leadership" (a sighting), a reply invite. The library's words are escaped and clipped."""
     buttons = []
     for choice, action_id in ids.CHOICE_ACTIONS.items():
         button = {
             "type": "button",
             "action_id": action_id,
-            "text": _plain(ids.CHOICE_LABELS[choice]),
+            "text": plain(ids.CHOICE_LABELS[choice]),
             "value": choice,
             "accessibility_label": CHOICE_ACCESSIBLE[choice],
         }
         if choice == "take":
             button["style"] = "primary"
         buttons.append(button)
-    refrain = f"{quote(content.refrain)}\n— _{content.attribution}_"
+    attribution = f"\n— _{clip(escape(content.attribution), 200)}_"
+    refrain = clip(quote(escape(content.refrain)), SECTION_TEXT_MAX - len(attribution))
     return [
-        {"type": "section", "block_id": "leadbot_refrain",
-         "text": _mrkdwn(_clip(refrain, SECTION_TEXT_MAX))},
-        {"type": "context", "block_id": "leadbot_context",
-         "elements": [_mrkdwn(_clip(content.context, CONTEXT_TEXT_MAX))]},
+        section(refrain + attribution, "leadbot_refrain"),
+        context(escape(content.context), "leadbot_context"),
         {"type": "actions", "block_id": ids.CHOICE_BLOCK, "elements": buttons},
         {"type": "actions", "block_id": ids.SIGHTING_PROMPT_BLOCK, "elements": [
             {"type": "button", "action_id": ids.SIGHTING_PROMPT_ACTION,
-             "text": _plain("I saw good leadership"), "value": "prompt",
+             "text": plain("I saw good leadership"), "value": "prompt",
              "accessibility_label": "Record good leadership you saw in a teammate"}]},
-        {"type": "context", "block_id": "leadbot_invite",
-         "elements": [_mrkdwn(":speech_balloon: " + content.invitation)]},
+        context(":speech_balloon: " + escape(content.invitation), "leadbot_invite"),
     ]
 
 
 def prompt_text(content: PromptContent) -> str:
-    """The notification / fallback text of a prompt."""
-    return content.fallback_text()
+    """The notification / fallback text of a prompt (Slack reads it as mrkdwn too)."""
+    return escape(content.fallback_text())
+
+
+def nudge_text(content: NudgeContent) -> str:
+    """The notification / fallback text of a nudge (Slack reads it as mrkdwn too)."""
+    return escape(content.fallback_text())
 
 
 def build_nudge_blocks(content: NudgeContent) -> list[Block]:
-    """A behaviour nudge: its theme, the nudge, and a reply invitation."""
+    """A behaviour nudge: its theme, the nudge, and a reply invitation (escaped, clipped)."""
+    theme = clip(escape(content.theme), HEADER_TEXT_MAX)
     return [
-        {"type": "section", "block_id": "leadbot_nudge",
-         "text": _mrkdwn(_clip(f"*{content.theme}*\n{content.text}", SECTION_TEXT_MAX))},
-        {"type": "context", "block_id": "leadbot_invite",
-         "elements": [_mrkdwn(f"Behaviour nudge · `{content.behavior}` · " + content.invitation)]},
+        section(f"*{theme}*\n{escape(content.text)}", "leadbot_nudge"),
+        context(f"Behaviour nudge · `{escape(content.behavior)}` · "
+                + escape(content.invitation), "leadbot_invite"),
     ]
 
 
@@ -126,8 +168,7 @@ def build_counts_block(counts: dict[str, list[str]], show_names: bool) -> Block:
         if show_names and people:
             part += " (" + ", ".join(f"<@{user}>" for user in people) + ")"
         parts.append(part)
-    return {"type": "context", "block_id": COUNTS_BLOCK,
-            "elements": [_mrkdwn(_clip(" · ".join(parts), CONTEXT_TEXT_MAX))]}
+    return context(" · ".join(parts), COUNTS_BLOCK)
 
 
 def with_counts(blocks: list[Block], counts_block: Block) -> list[Block]:

@@ -6,17 +6,16 @@ from datetime import tzinfo
 
 from bot.services.digest import Digest, SharedReflection, date_range
 from bot.slack.blocks import (
-    CONTEXT_TEXT_MAX,
-    SECTION_TEXT_MAX,
+    HEADER_TEXT_MAX,
     Block,
-    _clip,
-    _mrkdwn,
-    _plain,
+    clip,
+    context,
     escape,
+    plain,
     quote,
+    section,
 )
 
-HEADER_TEXT_MAX = 150
 SHARED_TEXT_MAX = 700  # a shared reflection is quoted, not printed in full
 CHOICE_PAST = {"follow": "followed", "take": "took the lead", "pass": "let it go"}
 MINUS = "\N{MINUS SIGN}"
@@ -34,16 +33,6 @@ PRIVACY_NOTE = (
     ":lock: Nothing private is shown here: counts only, never who chose what, and reflections "
     "only when their author shared them. `/reflect` keeps your own notes."
 )
-
-
-def _section(text: str, block_id: str) -> Block:
-    return {"type": "section", "block_id": block_id,
-            "text": _mrkdwn(_clip(text, SECTION_TEXT_MAX))}
-
-
-def _context(text: str, block_id: str) -> Block:
-    return {"type": "context", "block_id": block_id,
-            "elements": [_mrkdwn(_clip(text, CONTEXT_TEXT_MAX))]}
 
 
 def change(now: int, before: int) -> str:
@@ -71,8 +60,8 @@ def _shared_section(item: SharedReflection, index: int) -> Block:
         meta.append(CHOICE_PAST[item.choice])
     if item.theme:
         meta.append(f"_{escape(item.theme)}_")
-    text = quote(escape(_clip(item.text, SHARED_TEXT_MAX))) + "\n— " + " · ".join(meta)
-    return _section(text, f"leadbot_digest_shared_{index}")
+    text = quote(clip(escape(item.text), SHARED_TEXT_MAX)) + "\n— " + " · ".join(meta)
+    return section(text, f"leadbot_digest_shared_{index}")
 
 
 def _seen(digest: Digest) -> list[Block]:
@@ -83,8 +72,8 @@ def _seen(digest: Digest) -> list[Block]:
     for item in digest.seen:
         by = f"seen by <@{item.seer}>" if item.seer else "seen by a teammate"
         theme = f" · _{escape(item.theme)}_" if item.theme else ""
-        items.append(f"<@{item.about}>, {by}{theme}\n{quote(escape(_clip(item.text, 500)))}")
-    return [_section("*Leadership we saw this week*\n" + "\n".join(items),
+        items.append(f"<@{item.about}>, {by}{theme}\n{quote(clip(escape(item.text), 500))}")
+    return [section("*Leadership we saw this week*\n" + "\n".join(items),
                      "leadbot_digest_seen")]
 
 
@@ -92,28 +81,28 @@ def _themes(digest: Digest) -> list[Block]:
     if not digest.top_themes:
         return []
     lines = [f"{i}. {escape(name)} ({n})" for i, (name, n) in enumerate(digest.top_themes, 1)]
-    return [_section("*Themes answered most*\n" + "\n".join(lines), "leadbot_digest_themes")]
+    return [section("*Themes answered most*\n" + "\n".join(lines), "leadbot_digest_themes")]
 
 
 def digest_blocks(digest: Digest, tz: tzinfo) -> list[Block]:
     """The weekly digest message; a short, encouraging one for a week without answers."""
     when = date_range(digest.week_start, digest.week_end, tz)
     blocks: list[Block] = [{"type": "header", "block_id": "leadbot_digest_header",
-                            "text": _plain(_clip(f"Weekly digest: {when}", HEADER_TEXT_MAX))}]
+                            "text": plain(f"Weekly digest: {when}", HEADER_TEXT_MAX)}]
     if digest.empty:
-        blocks.append(_section(f"{QUIET_WEEK}\n\n{QUIET_INVITATION}", "leadbot_digest_quiet"))
+        blocks.append(section(f"{QUIET_WEEK}\n\n{QUIET_INVITATION}", "leadbot_digest_quiet"))
         return blocks
     if digest.posts:
         lines = [_post_line(kind, theme) for kind, _text, theme in digest.posts]
-        blocks.append(_section("*Posted this week*\n" + "\n".join(lines),
+        blocks.append(section("*Posted this week*\n" + "\n".join(lines),
                                "leadbot_digest_posts"))
     if digest.hidden_below:
-        blocks.append(_section(
+        blocks.append(section(
             f"*How the team answered*\nFewer than {digest.hidden_below} people answered this "
             "week, so the choice counts and shared reflections stay hidden: in a small group, "
             "numbers can tell who chose what.", "leadbot_digest_counts"))
         return [*blocks, *_themes(digest), *_seen(digest),
-                _context(PRIVACY_NOTE, "leadbot_digest_privacy")]
+                context(PRIVACY_NOTE, "leadbot_digest_privacy")]
     c, last = digest.counts, digest.last_counts
     if digest.last_hidden and digest.last_people:
         choices = " · ".join(f"{c.get(k, 0)} {k}" for k in ("follow", "take", "pass"))
@@ -125,13 +114,13 @@ def digest_blocks(digest: Digest, tz: tzinfo) -> list[Block]:
                            "reply" if digest.replies == 1 else "replies")
     people = _with_change(digest.people, digest.last_people,
                           "person" if digest.people == 1 else "people")
-    blocks.append(_section(f"*How the team answered* (change since last week)\n{choices}\n"
+    blocks.append(section(f"*How the team answered* (change since last week)\n{choices}\n"
                            f"{replies} in threads · {people} took part",
                            "leadbot_digest_counts"))
     blocks.extend(_themes(digest))
     if digest.shared:
-        blocks.append(_section("*Reflections shared with the team*", "leadbot_digest_shared"))
+        blocks.append(section("*Reflections shared with the team*", "leadbot_digest_shared"))
         blocks.extend(_shared_section(item, i) for i, item in enumerate(digest.shared[:3]))
     blocks.extend(_seen(digest))
-    blocks.append(_context(PRIVACY_NOTE, "leadbot_digest_privacy"))
+    blocks.append(context(PRIVACY_NOTE, "leadbot_digest_privacy"))
     return blocks

@@ -6,7 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.slack import ids
-from bot.slack.blocks import Block, _mrkdwn, _plain
+from bot.slack.blocks import Block, mrkdwn, plain
 
 OUTCOME_REPLIES = {
     "worked": "Good to hear. What made it work? Others in the team could try the same.",
@@ -29,7 +29,7 @@ def follow_up_text(chosen_at: datetime, channel: str, tz: ZoneInfo) -> str:
 
 def _reflect_button(follow_up_id: int) -> dict:
     return {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION,
-            "text": _plain("Reflect on it"),
+            "text": plain("Reflect on it"),
             "accessibility_label": "Write a reflection about taking the lead",
             "value": f"{ids.FOLLOW_UP_REFLECT_PREFIX}{follow_up_id}"}
 
@@ -39,17 +39,17 @@ def follow_up_blocks(follow_up_id: int, chosen_at: datetime, channel: str, tz: Z
     """How did it go? Four answers, and the reflection form linked to the choice."""
     prompt = f"<{permalink}|the prompt>" if permalink else "the prompt"
     buttons = [{"type": "button", "action_id": f"leadbot_followup_{outcome}",
-                "text": _plain(label), "value": str(follow_up_id),
+                "text": plain(label), "value": str(follow_up_id),
                 "accessibility_label": f"How it went: {label.lower()}"}
                for outcome, label in ids.FOLLOW_UP_OUTCOMES.items()]
     return [
-        {"type": "section", "text": _mrkdwn(
+        {"type": "section", "text": mrkdwn(
             f"On *{_when(chosen_at, tz)}* you chose to *take the lead* on {prompt} in "
             f"<#{channel}>. Taking the lead is a small experiment: you tried something, so "
             "now is the time to check what happened.\n*How did it go?*")},
         {"type": "actions", "block_id": ids.FOLLOW_UP_BLOCK,
          "elements": [*buttons, _reflect_button(follow_up_id)]},
-        {"type": "context", "elements": [_mrkdwn(
+        {"type": "context", "elements": [mrkdwn(
             "Only you see this. One question per choice; leadbot will not ask again.")]},
     ]
 
@@ -59,7 +59,7 @@ def follow_up_answered(follow_up_id: int, outcome: str, chosen_at: datetime, cha
     """The DM after an answer: what was noted, a next step, the reflection button."""
     label = ids.FOLLOW_UP_OUTCOMES[outcome]
     return [
-        {"type": "section", "text": _mrkdwn(
+        {"type": "section", "text": mrkdwn(
             f"Taking the lead on {_when(chosen_at, tz)} in <#{channel}>: noted *{label}*. "
             + OUTCOME_REPLIES[outcome])},
         {"type": "actions", "block_id": ids.FOLLOW_UP_BLOCK,

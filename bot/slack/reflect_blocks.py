@@ -12,32 +12,20 @@ from bot.services.admin import ChannelStatus
 from bot.services.reflections import TEXT_MAX, Stats
 from bot.slack import ids
 from bot.slack.blocks import (
-    SECTION_TEXT_MAX,
     Block,
-    _clip,
-    _mrkdwn,
-    _plain,
+    clip,
+    context,
     escape,
     option,
+    plain,
     quote,
+    section,
     theme_input,
 )
 
 View = dict[str, Any]
-OPTION_TEXT_MAX = 75
 HOME_ITEMS = 5
-
-
-def _section(text: str, block_id: str | None = None) -> Block:
-    block: Block = {"type": "section", "text": _mrkdwn(_clip(text, SECTION_TEXT_MAX))}
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [_mrkdwn(_clip(text, 2000))]}
-
+UNKNOWN_ECHO_MAX = 40  # an unknown word is echoed back, shortened
 
 def _when(at: str, tz: ZoneInfo) -> str:
     return from_iso(at).astimezone(tz).strftime("%a %d %b %Y")
@@ -50,7 +38,7 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
     text_el: dict[str, Any] = {
         "type": "plain_text_input", "action_id": ids.REFLECT_TEXT[1], "multiline": True,
         "max_length": TEXT_MAX,
-        "placeholder": _plain("What did you see, choose and do? What did you learn?"),
+        "placeholder": plain("What did you see, choose and do? What did you learn?"),
     }
     if text:
         text_el["initial_value"] = text[:TEXT_MAX]
@@ -61,44 +49,43 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
         choice_el["initial_option"] = option(ids.REFLECT_CHOICE_LABELS[choice], choice)
     blocks: list[Block] = [
         {"type": "input", "block_id": ids.REFLECT_TEXT[0], "element": text_el,
-         "label": _plain("What happened?"),
-         "hint": _plain(f"Up to {TEXT_MAX:,} characters. Only you see it unless you share it "
+         "label": plain("What happened?"),
+         "hint": plain(f"Up to {TEXT_MAX:,} characters. Only you see it unless you share it "
                         "below.")},
         {"type": "input", "block_id": ids.REFLECT_CHOICE[0], "optional": True,
-         "element": choice_el, "label": _plain("Which choice was it?")},
+         "element": choice_el, "label": plain("Which choice was it?")},
     ]
     if themes:
         blocks.append(theme_input(themes, theme, ids.REFLECT_THEME,
                                   "Which behaviour did it touch?"))
     if named:  # the channel's show_names: the digest names who shared, so the form says so
-        share = option("Share it in the team digest", "share")
-        share["description"] = _plain("With your name: this channel's digest shows names. "
-                                      "Unticked, it stays private to you.")
+        share = option("Share it in the team digest", "share",
+                       "The team sees it with your name. Unticked, only you see it.")
     else:
-        share = option("Share it anonymously in the team digest", "share")
-        share["description"] = _plain("Without your name. Unticked, it stays private to you.")
+        share = option("Share it anonymously in the team digest", "share",
+                       "The team sees it without your name. Unticked, only you see it.")
     share_el: dict[str, Any] = {"type": "checkboxes", "action_id": ids.REFLECT_SHARE[1],
                                 "options": [share]}
     if shared:
         share_el["initial_options"] = [share]
     blocks.append({"type": "input", "block_id": ids.REFLECT_SHARE[0], "optional": True,
-                   "element": share_el, "label": _plain("Sharing")})
+                   "element": share_el, "label": plain("Sharing")})
     return {"type": "modal", "callback_id": ids.REFLECT_VIEW,
-            "title": _plain("Add details" if details else "Reflect"),
-            "submit": _plain("Save"), "close": _plain("Cancel"), "blocks": blocks}
+            "title": plain("Add details" if details else "Reflect"),
+            "submit": plain("Save"), "close": plain("Cancel"), "blocks": blocks}
 
 
 def expired_modal() -> View:
     """What replaces a form leadbot has no record of opening (or opened for someone else)."""
-    return {"type": "modal", "title": _plain("Reflect"), "close": _plain("Close"),
-            "blocks": [_section("This form is no longer open, so nothing was saved. Run "
+    return {"type": "modal", "title": plain("Reflect"), "close": plain("Close"),
+            "blocks": [section("This form is no longer open, so nothing was saved. Run "
                                 "`/reflect` to write your reflection again.")]}
 
 
 def saved_modal() -> View:
     """The form's own confirmation, when it was opened from the Home tab."""
-    return {"type": "modal", "title": _plain("Reflect"), "close": _plain("Close"),
-            "blocks": [_section(":white_check_mark: Saved. It is on your Home tab; only you "
+    return {"type": "modal", "title": plain("Reflect"), "close": plain("Close"),
+            "blocks": [section(":white_check_mark: Saved. It is on your Home tab; only you "
                                 "see it unless you chose to share it.")]}
 
 
@@ -122,10 +109,10 @@ def saved_text(choice: str | None, shared: bool, named: bool = False) -> str:
 def quick_saved(reflection_id: int, text: str, choice: str | None) -> list[Block]:
     """The answer to ``/reflect some text``: what was saved, and "Add details"."""
     return [
-        _section(saved_text(choice, False) + "\n" + quote(escape(_clip(text, 600)))),
+        section(saved_text(choice, False) + "\n" + quote(clip(escape(text), 600))),
         {"type": "actions", "block_id": "leadbot_quick_saved", "elements": [
             {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION,
-             "text": _plain("Add details"), "value": str(reflection_id),
+             "text": plain("Add details"), "value": str(reflection_id),
              "accessibility_label": "Add details to this reflection in a form"}]},
     ]
 
@@ -134,8 +121,8 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     """What ``/reflect`` can do."""
     lines = []
     if unknown:
-        lines.append(f"`{_clip(unknown, 40)}` is not something `/reflect` knows. To save it as "
-                     "a reflection, write a few more words.")
+        lines.append(f"`{clip(escape(unknown), UNKNOWN_ECHO_MAX)}` is not something `/reflect` "
+                     "knows. To save it as a reflection, write a few more words.")
     lines += [
         "*Reflect on what you followed, took or let go.* Only you see your reflections "
         "unless you share one.",
@@ -148,23 +135,23 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
         "• `/reflect forget` delete everything leadbot keeps about you",
         "Your Home tab (open leadbot in the sidebar) shows the same, and what comes next.",
     ]
-    return [_section("\n".join(lines))]
+    return [section("\n".join(lines))]
 
 
 def sightings_section(given: list[dict], received: list[dict], tz: ZoneInfo,
-                      clip: int = 200) -> list[Block]:
+                      limit: int = 200) -> list[Block]:
     """Leadership the person saw in others, and others saw in them (anonymous stays so)."""
     lines = []
     for row in received:
         by = f"<@{row['seer']}>" if not row.get("anonymous") else "a teammate"
         lines.append(f"• {_when(row['at'], tz)}: {by} saw you lead: "
-                     f"_{escape(_clip(row.get('text') or '(words deleted)', clip))}_")
+                     f"_{clip(escape(row.get('text') or '(words deleted)'), limit)}_")
     for row in given:
         lines.append(f"• {_when(row['at'], tz)}: you saw <@{row['about']}> lead: "
-                     f"_{escape(_clip(row.get('text') or '(words deleted)', clip))}_")
+                     f"_{clip(escape(row.get('text') or '(words deleted)'), limit)}_")
     if not lines:
         return []
-    return [_section("*Leadership seen*\n" + "\n".join(lines))]
+    return [section("*Leadership seen*\n" + "\n".join(lines))]
 
 
 def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo,
@@ -172,14 +159,14 @@ def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo
                    sightings: list[Block] | None = None) -> list[Block]:
     """Someone's last reflections, newest first, then how their recent "take"s went."""
     if not reflections:
-        blocks = [_section("You have no reflections yet. `/reflect` opens the form; it takes "
+        blocks = [section("You have no reflections yet. `/reflect` opens the form; it takes "
                            "a minute, and only you see it.")]
     else:
-        blocks = [_section(f"*Your last {len(reflections)} reflection(s)*")]
+        blocks = [section(f"*Your last {len(reflections)} reflection(s)*")]
         blocks.extend(_reflection_section(row, themes, tz, 400) for row in reflections)
     if follow_ups:
         lines = [_follow_up_line(row, tz) for row in follow_ups]
-        blocks.append(_section("*How your recent leads went*\n" + "\n".join(lines)))
+        blocks.append(section("*How your recent leads went*\n" + "\n".join(lines)))
     blocks.extend(sightings or [])
     return blocks
 
@@ -189,14 +176,14 @@ def _follow_up_line(row: dict, tz: ZoneInfo) -> str:
     return f"• Took the lead {_when(row['chosen_at'], tz)} in <#{row['channel']}>: {outcome}"
 
 
-def _reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, clip: int) -> Block:
+def _reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, limit: int) -> Block:
     meta = [f"*{_when(row['at'], tz)}*"]
     if row.get("choice"):
         meta.append(_choice_words(row["choice"]))
     if row.get("behavior"):
-        meta.append(themes.get(row["behavior"], row["behavior"]))
+        meta.append(escape(themes.get(row["behavior"], row["behavior"])))
     meta.append("shared anonymously" if row.get("shared") else "private")
-    return _section(" · ".join(meta) + "\n" + quote(escape(_clip(row["text"] or "", clip))))
+    return section(" · ".join(meta) + "\n" + quote(clip(escape(row["text"] or ""), limit)))
 
 
 def stats_blocks(stats: Stats, themes: dict[str, str]) -> list[Block]:
@@ -209,9 +196,10 @@ def stats_blocks(stats: Stats, themes: dict[str, str]) -> list[Block]:
         f"lead · {r['pass']} let go)",
     ]
     if stats.themes:
-        lines.append("Themes: " + ", ".join(f"{themes.get(t, t)} {n}" for t, n in stats.themes))
+        lines.append("Themes: " + ", ".join(f"{escape(themes.get(t, t))} {n}"
+                                            for t, n in stats.themes))
     lines.append(_streak_line(stats.streak))
-    return [_section("\n".join(lines))]
+    return [section("\n".join(lines))]
 
 
 def _streak_line(streak: int) -> str:
@@ -233,14 +221,14 @@ def forget_confirm(held: dict[str, int]) -> list[Block]:
     """Ask before deleting everything about someone."""
     listed = ", ".join(f"{n} {FORGET_WORDS.get(k, k)}" for k, n in held.items())
     return [
-        _section(f"*Delete everything leadbot keeps about you?*\nThat is {listed}. It cannot "
+        section(f"*Delete everything leadbot keeps about you?*\nThat is {listed}. It cannot "
                  "be undone. Counts already shown in channels are not rewritten."),
         {"type": "actions", "block_id": "leadbot_forget", "elements": [
             {"type": "button", "action_id": ids.FORGET_CONFIRM_ACTION, "style": "danger",
-             "text": _plain("Delete everything"), "value": "forget",
+             "text": plain("Delete everything"), "value": "forget",
              "accessibility_label": "Delete everything leadbot keeps about you"},
             {"type": "button", "action_id": ids.FORGET_CANCEL_ACTION,
-             "text": _plain("Keep it"), "value": "keep",
+             "text": plain("Keep it"), "value": "keep",
              "accessibility_label": "Keep your data and delete nothing"}]},
     ]
 
@@ -258,21 +246,21 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
               sightings: list[Block] | None = None) -> View:
     """The person's Home tab: what comes next, their recent choices and reflections."""
     blocks: list[Block] = [
-        {"type": "header", "text": _plain("Your leadership practice")},
-        _section("When you see good leadership, follow it if you wish. If you don't see it, "
+        {"type": "header", "text": plain("Your leadership practice")},
+        section("When you see good leadership, follow it if you wish. If you don't see it, "
                  "take it. If you wish. If you don't, don't complain.\n" + _streak_line(streak)),
         {"type": "actions", "block_id": "leadbot_home_actions", "elements": [
             {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION, "style": "primary",
-             "text": _plain("Write a reflection"), "value": "new",
+             "text": plain("Write a reflection"), "value": "new",
              "accessibility_label": "Write a reflection in a form"}]},
         {"type": "divider"},
     ]
     if upcoming:
         lines = [f"• <#{channel}>: {at.strftime('%a %d %b, %H:%M %Z')}"
                  for channel, at in upcoming]
-        blocks.append(_section("*Next prompt in your channels*\n" + "\n".join(lines)))
+        blocks.append(section("*Next prompt in your channels*\n" + "\n".join(lines)))
     else:
-        blocks.append(_section("*Next prompt*\nNone of leadbot's channels has you as a member, "
+        blocks.append(section("*Next prompt*\nNone of leadbot's channels has you as a member, "
                                "or none has a prompt scheduled."))
     blocks.append({"type": "divider"})
     outcomes = {row["post_id"]: row for row in follow_ups or []}
@@ -286,17 +274,17 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
                 line += " · how it went: " + ids.FOLLOW_UP_OUTCOMES.get(
                     asked.get("outcome") or "", "not answered yet")
             lines.append(line)
-        blocks.append(_section("*Your recent choices*\n" + "\n".join(lines)))
+        blocks.append(section("*Your recent choices*\n" + "\n".join(lines)))
     else:
-        blocks.append(_section("*Your recent choices*\nNone yet: the buttons under each prompt "
+        blocks.append(section("*Your recent choices*\nNone yet: the buttons under each prompt "
                                "record one."))
     blocks.append({"type": "divider"})
     if reflections:
-        blocks.append(_section("*Your recent reflections*"))
+        blocks.append(section("*Your recent reflections*"))
         blocks.extend(_reflection_section(row, themes, tz, 300)
                       for row in reflections[:HOME_ITEMS])
     else:
-        blocks.append(_section("*Your recent reflections*\nNone yet. A reflection is a few "
+        blocks.append(section("*Your recent reflections*\nNone yet. A reflection is a few "
                                "words on what you followed, took or let go, and what you "
                                "learned."))
     if sightings:
@@ -305,7 +293,7 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
     if settings:
         blocks.append({"type": "divider"})
         blocks.extend(settings)
-    blocks.append(_context("Only you see this page. `/reflect help` lists what you can do; "
+    blocks.append(context("Only you see this page. `/reflect help` lists what you can do; "
                            "`/reflect forget` deletes everything leadbot keeps about you."))
     return {"type": "home", "blocks": blocks}
 
@@ -316,7 +304,7 @@ ADMIN_REFUSAL = ("Sorry, `/leadbot` is for this workspace's leadbot admins. You 
 
 def admin_help() -> list[Block]:
     """What ``/leadbot`` can do, for admins."""
-    return [_section("*leadbot admin*\n• `/leadbot status` channels, next posts, failures\n"
+    return [section("*leadbot admin*\n• `/leadbot status` channels, next posts, failures\n"
                      "• `/leadbot post-now #channel [prompt|nudge|digest]` post now, through the "
                      "schedule's path\nThe configuration file stays the source of truth: "
                      "change channels and schedules there.")]
@@ -324,14 +312,15 @@ def admin_help() -> list[Block]:
 
 def status_blocks(headline: str, rows: list[ChannelStatus]) -> list[Block]:
     """``/leadbot status``."""
-    blocks = [_section(f"*{headline}*")]
+    blocks = [section(f"*{headline}*")]
     for row in rows[:40]:
-        where = f"<#{row.channel_id}>" if row.channel_id else f"`{row.ref}` (not reachable)"
+        where = (f"<#{row.channel_id}>" if row.channel_id
+                 else f"`{escape(row.ref)}` (not reachable)")
         nexts = ", ".join(
             f"{kind} {at.strftime('%a %d %b %H:%M %Z') if at else 'never'}"
             for kind, at in row.next_runs.items())
         last = row.last_post
         last_text = (f"last {last['kind']} {last['status']}" if last else "nothing posted yet")
         failed = f" · {row.failed} failed" if row.failed else ""
-        blocks.append(_section(f"{where}: next {nexts} · {last_text}{failed}"))
+        blocks.append(section(f"{where}: next {nexts} · {last_text}{failed}"))
     return blocks

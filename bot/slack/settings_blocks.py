@@ -6,13 +6,13 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.services.person_settings import paused
-from bot.slack.blocks import Block, _mrkdwn, _plain
+from bot.slack.blocks import Block, mrkdwn, plain
 
 SETTINGS_BLOCK = "leadbot_settings"
 
 
 def _button(name: str, text: str, value: str, label: str, style: str | None = None) -> dict:
-    button = {"type": "button", "action_id": f"leadbot_settings_{name}", "text": _plain(text),
+    button = {"type": "button", "action_id": f"leadbot_settings_{name}", "text": plain(text),
               "value": value, "accessibility_label": label}
     if style:
         button["style"] = style
@@ -22,7 +22,7 @@ def _button(name: str, text: str, value: str, label: str, style: str | None = No
 def _toggle(name: str, what: str, on: bool) -> Block:
     state = "on" if on else "off"
     return {"type": "section", "block_id": f"{SETTINGS_BLOCK}_{name}",
-            "text": _mrkdwn(f"{what}: *{state}*"),
+            "text": mrkdwn(f"{what}: *{state}*"),
             "accessory": _button(name, "Turn off" if on else "Turn on", "off" if on else "on",
                                  f"Turn {'off' if on else 'on'} {what.lower()}")}
 
@@ -33,7 +33,7 @@ def settings_blocks(settings: dict, now: datetime, tz: ZoneInfo) -> list[Block]:
     if until:
         pause: list[Block] = [
             {"type": "section", "block_id": f"{SETTINGS_BLOCK}_paused",
-             "text": _mrkdwn(f":double_vertical_bar: *Paused* until "
+             "text": mrkdwn(f":double_vertical_bar: *Paused* until "
                              f"{until.astimezone(tz).strftime('%a %d %b, %H:%M')}: leadbot "
                              "sends you no DMs until then."),
              "accessory": _button("resume", "Resume now", "resume", "Resume leadbot's DMs now",
@@ -41,35 +41,35 @@ def settings_blocks(settings: dict, now: datetime, tz: ZoneInfo) -> list[Block]:
     else:
         pause = [
             {"type": "section", "block_id": f"{SETTINGS_BLOCK}_pause_text",
-             "text": _mrkdwn("*Pause me*: no DMs from leadbot while you are away.")},
+             "text": mrkdwn("*Pause me*: no DMs from leadbot while you are away.")},
             {"type": "actions", "block_id": f"{SETTINGS_BLOCK}_pause", "elements": [
                 {"type": "static_select", "action_id": "leadbot_settings_pause",
-                 "placeholder": _plain("Pause for…"),
-                 "options": [{"text": _plain("1 week"), "value": "1w"},
-                             {"text": _plain("2 weeks"), "value": "2w"}]},
+                 "placeholder": plain("Pause for…"),
+                 "options": [{"text": plain("1 week"), "value": "1w"},
+                             {"text": plain("2 weeks"), "value": "2w"}]},
                 {"type": "datepicker", "action_id": "leadbot_settings_pause_until",
-                 "placeholder": _plain("Until a date")}]}]
+                 "placeholder": plain("Until a date")}]}]
     quiet = "none"
     if settings.get("quiet_start") and settings.get("quiet_end"):
         quiet = f"{settings['quiet_start']}–{settings['quiet_end']} ({tz.key})"
     quiet_elements = [
         {"type": "timepicker", "action_id": "leadbot_settings_quiet_start",
          "initial_time": settings.get("quiet_start") or "18:00",
-         "placeholder": _plain("From")},
+         "placeholder": plain("From")},
         {"type": "timepicker", "action_id": "leadbot_settings_quiet_end",
-         "initial_time": settings.get("quiet_end") or "09:00", "placeholder": _plain("To")}]
+         "initial_time": settings.get("quiet_end") or "09:00", "placeholder": plain("To")}]
     if quiet != "none":
         quiet_elements.append(_button("quiet_clear", "No quiet hours", "clear",
                                       "Remove your quiet hours"))
     return [
-        {"type": "header", "text": _plain("Your settings")},
+        {"type": "header", "text": plain("Your settings")},
         *pause,
         _toggle("follow_up_dms", "Follow-up DMs after you take the lead",
                 settings.get("follow_up_dms", True)),
         _toggle("sighting_dms", "DMs when someone saw you lead", settings.get("sighting_dms",
                                                                               True)),
         {"type": "section", "block_id": f"{SETTINGS_BLOCK}_quiet_text",
-         "text": _mrkdwn(f"*Quiet hours* for DMs: {quiet}. DMs that fall in them wait until "
+         "text": mrkdwn(f"*Quiet hours* for DMs: {quiet}. DMs that fall in them wait until "
                          "they end.")},
         {"type": "actions", "block_id": f"{SETTINGS_BLOCK}_quiet", "elements": quiet_elements},
     ]

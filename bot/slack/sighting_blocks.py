@@ -9,32 +9,21 @@ from typing import Any
 from bot.services.sightings import TEXT_MAX, Amended
 from bot.slack import ids
 from bot.slack.blocks import (
-    SECTION_TEXT_MAX,
     Block,
-    _clip,
-    _mrkdwn,
-    _plain,
+    clip,
+    context,
     escape,
     option,
+    plain,
     quote,
+    section,
     theme_input,
 )
 
 View = dict[str, Any]
-OPTION_TEXT_MAX = 75
 TITLE = "Leadership sighting"
 ANONYMOUS = "anonymous"
 LEAVE_OUT = "leave_out"
-
-
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": _mrkdwn(_clip(text, SECTION_TEXT_MAX))}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [_mrkdwn(_clip(text, 2000))]}
 
 
 def _checkbox(pair: tuple[str, str], option: dict, ticked: bool, label: str) -> Block:
@@ -42,7 +31,7 @@ def _checkbox(pair: tuple[str, str], option: dict, ticked: bool, label: str) -> 
     if ticked:
         element["initial_options"] = [option]
     return {"type": "input", "block_id": pair[0], "optional": True, "element": element,
-            "label": _plain(label)}
+            "label": plain(label)}
 
 
 def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: str = "",
@@ -52,26 +41,26 @@ def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: st
     on), or, for "Add details", with a stored sighting whose person no longer changes."""
     blocks: list[Block] = []
     if details:
-        blocks.append(_section(f"You saw good leadership in <@{about}>."))
+        blocks.append(section(f"You saw good leadership in <@{about}>."))
     else:
         person: dict[str, Any] = {"type": "users_select", "action_id": ids.SIGHTING_PERSON[1],
-                                  "placeholder": _plain("Pick a teammate")}
+                                  "placeholder": plain("Pick a teammate")}
         if about:
             person["initial_user"] = about
         blocks.append({"type": "input", "block_id": ids.SIGHTING_PERSON[0], "element": person,
-                       "label": _plain("Whom did you see leading?")})
+                       "label": plain("Whom did you see leading?")})
     if permalink:
-        blocks.append(_context(f"About <{permalink}|this message>."))
+        blocks.append(context(f"About <{permalink}|this message>."))
     text_el: dict[str, Any] = {
         "type": "plain_text_input", "action_id": ids.SIGHTING_TEXT[1], "multiline": True,
         "max_length": TEXT_MAX,
-        "placeholder": _plain("What did they do? e.g. asked the quietest person first"),
+        "placeholder": plain("What did they do? e.g. asked the quietest person first"),
     }
     if text:
         text_el["initial_value"] = text[:TEXT_MAX]
     blocks.append({"type": "input", "block_id": ids.SIGHTING_TEXT[0], "element": text_el,
-                   "label": _plain("What did you see?"),
-                   "hint": _plain(f"Up to {TEXT_MAX:,} characters. They will read these "
+                   "label": plain("What did you see?"),
+                   "hint": plain(f"Up to {TEXT_MAX:,} characters. They will read these "
                                   "words.")})
     if themes:
         blocks.append(theme_input(themes, theme, ids.SIGHTING_THEME, "Which behaviour was it?"))
@@ -82,8 +71,8 @@ def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: st
         "Leave it out of the team digest", LEAVE_OUT, "Only they and you will see it."),
         not in_digest, "Team digest"))
     view: View = {"type": "modal", "callback_id": ids.SIGHTING_VIEW,
-                  "title": _plain("Add details" if details else TITLE),
-                  "submit": _plain("Save"), "close": _plain("Cancel"), "blocks": blocks}
+                  "title": plain("Add details" if details else TITLE),
+                  "submit": plain("Save"), "close": plain("Cancel"), "blocks": blocks}
     if permalink:
         view["private_metadata"] = json.dumps({"permalink": permalink})
     return view
@@ -101,15 +90,15 @@ def permalink_of(view: dict) -> str | None:
 
 def expired_modal() -> View:
     """What replaces a form leadbot has no record of opening (or opened for someone else)."""
-    return {"type": "modal", "title": _plain(TITLE), "close": _plain("Close"),
-            "blocks": [_section("This form is no longer open, so nothing was saved. Run "
+    return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),
+            "blocks": [section("This form is no longer open, so nothing was saved. Run "
                                 "`/saw` to record what you saw again.")]}
 
 
 def gone_modal() -> View:
     """"Add details" on a sighting that is no longer stored (forgotten meanwhile)."""
-    return {"type": "modal", "title": _plain(TITLE), "close": _plain("Close"),
-            "blocks": [_section("That sighting is no longer stored (it may have been "
+    return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),
+            "blocks": [section("That sighting is no longer stored (it may have been "
                                 "forgotten), so nothing was changed.")]}
 
 
@@ -139,17 +128,17 @@ def _amended_text(row: dict, amended: Amended) -> str:
 def saved_modal(row: dict, amended: Amended | None = None) -> View:
     """The form's own confirmation, after a new sighting or "Add details"."""
     text = saved_text(row) if amended is None else _amended_text(row, amended)
-    return {"type": "modal", "title": _plain(TITLE), "close": _plain("Close"),
-            "blocks": [_section(text)]}
+    return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),
+            "blocks": [section(text)]}
 
 
 def quick_saved(row: dict) -> list[Block]:
     """The answer to ``/saw @someone what they did``: what was saved, and "Add details"."""
     return [
-        _section(saved_text(row) + "\n" + quote(escape(_clip(row["text"] or "", 600)))),
+        section(saved_text(row) + "\n" + quote(clip(escape(row["text"] or ""), 600))),
         {"type": "actions", "block_id": "leadbot_sighting_saved", "elements": [
             {"type": "button", "action_id": ids.SIGHTING_DETAILS_ACTION,
-             "text": _plain("Add details"), "value": str(row["id"]),
+             "text": plain("Add details"), "value": str(row["id"]),
              "accessibility_label": "Add a theme, or change who sees this sighting"}]},
     ]
 
@@ -159,18 +148,18 @@ def sighting_dm(row: dict, themes: dict[str, str]) -> tuple[str, list[Block]]:
     who = "A teammate" if row["anonymous"] else f"<@{row['seer']}>"
     headline = f"{who} saw good leadership in you"
     lines = [f":eyes: *{headline}* and wanted you to know:",
-             quote(escape(_clip(row["text"] or "", 2500)))]
+             quote(clip(escape(row["text"] or ""), 2500))]
     meta = []
     if row.get("behavior"):
-        meta.append(themes.get(row["behavior"], row["behavior"]))
+        meta.append(escape(themes.get(row["behavior"], row["behavior"])))
     if row.get("permalink"):
         meta.append(f"<{row['permalink']}|the message it was about>")
     elif row.get("channel") and row["channel"][:1] in ("C", "G"):
         meta.append(f"in <#{row['channel']}>")
-    blocks = [_section("\n".join(lines))]
+    blocks = [section("\n".join(lines))]
     if meta:
-        blocks.append(_context(" · ".join(meta)))
-    blocks.append(_context("_When you see good leadership, follow it if you wish._ — John Shook"
+        blocks.append(context(" · ".join(meta)))
+    blocks.append(context("_When you see good leadership, follow it if you wish._ — John Shook"
                            " · `/reflect settings` turns these notes off."))
     return headline + ".", blocks
 
@@ -179,13 +168,13 @@ def help_blocks(problem: str | None = None) -> list[Block]:
     """What ``/saw`` can do, after what went wrong (nothing is saved when there is one)."""
     lines = []
     if problem:
-        lines.append(f"Nothing was saved. {problem}")
+        lines.append(f"Nothing was saved. {escape(problem)}")
     lines += [
         "*Record good leadership you saw in someone.* They get a short note quoting you.",
         "• `/saw @name what they did` records it straight away, with your name "
         "(\"Add details\" then picks a theme or makes it anonymous)",
         "• `/saw` or `/saw @name` opens the form: a theme, anonymous, or out of the team digest",
-        "• On any message: *More actions* (⋯) → *Record a leadership sighting*",
+        "• On any message: *More actions* (⋯) → *I saw good leadership*",
         f"Up to {TEXT_MAX:,} characters. For your own good work, there is `/reflect`.",
     ]
-    return [_section("\n".join(lines))]
+    return [section("\n".join(lines))]

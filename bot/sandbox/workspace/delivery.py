@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
@@ -13,6 +14,7 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
+from .blockkit import check_ack
 from .state import Workspace
 
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
@@ -28,6 +30,8 @@ class Delivery:
         self.signing_secret = signing_secret
         self.verification_token = verification_token
         self.deliveries: list[dict[str, Any]] = []
+        # What answers carried that Slack would refuse to show (invalid blocks or views)
+        self.ack_errors: list[str] = []
         self.response_urls = response_urls  # shared with the server, which records posts
         self._seq = itertools.count(1)
 
@@ -106,9 +110,14 @@ class Delivery:
                 status, text = resp.status, resp.read().decode("utf-8", "replace")
         except urllib.error.HTTPError as exc:
             status, text = exc.code, exc.read().decode("utf-8", "replace")
+        errors = []
+        if text.lstrip().startswith("{"):
+            with contextlib.suppress(ValueError):
+                errors = check_ack(json.loads(text))
         with self.lock:
             self.deliveries.append({"url": url, "body": body, "headers": headers,
                                     "status": status, "response": text})
+            self.ack_errors += errors
         return status, text
 
     def deliver_event(self, url: str, event: dict[str, Any], *, event_id: str | None = None,

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from .blockkit import check_ack
 from .state import Workspace
 
 PAYLOAD_TYPES = ("events_api", "interactive", "slash_commands")
@@ -27,6 +28,8 @@ class SocketHub:
         self.sent: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
         self.acks: dict[str, dict[str, Any]] = {}
+        # What acks carried that Slack would refuse to show (invalid blocks or views)
+        self.ack_errors: list[str] = []
         self._tasks: set[asyncio.Future] = set()
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
@@ -63,6 +66,7 @@ class SocketHub:
             self.received.append(data)
             if isinstance(data, dict) and data.get("envelope_id"):
                 self.acks[str(data["envelope_id"])] = data
+                self.ack_errors += check_ack(data.get("payload"))
 
     def _run(self, coro: Any, timeout: float = 5) -> Any:
         if self.loop is None:
