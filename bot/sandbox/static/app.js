@@ -39,7 +39,7 @@ function messageNode(m, inThread) {
   if (!inThread && !m.ephemeral && ui.tab === "channel") {
     const label = m.replies ? `${m.replies} repl${m.replies === 1 ? "y" : "ies"}` : "Reply";
     tools.append(button(label, () => openThread(m.ts)));
-    tools.append(button("More actions: Record a leadership sighting",
+    tools.append(button("More actions: I saw good leadership",
                         () => api("/sandbox/shortcut", { channel: ui.channel, ts: m.ts })));
   }
   if (m.mine) {
