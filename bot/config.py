@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import UTC, date, time, timedelta
 from datetime import datetime as datetime_type
 from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -22,15 +24,23 @@ from pydantic import (
     model_validator,
 )
 
-from bot.cron import CronError, parse_cron
+from bot.cron import CronError, fire_days, fires_per_minute, parse_cron, shortest_gap
 from bot.library import DEFAULT_LIBRARY, Library, load_library
 from bot.workdays import WEEKDAYS, Calendar, supported_countries
-from bot.yamlfile import FileProblems, Problem, load_yaml, validate
+from bot.yamlfile import FileProblems, Problem, collector_paused, load_yaml, validate
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{5,}$")
 _CHANNEL_NAME = re.compile(r"^#[^\s#,@A-Z]{1,80}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{5,}$")
 KINDS = ("prompt", "nudges", "digest")
+_KEY_OF_KIND = {"prompt": "prompt", "nudge": "nudges", "digest": "digest"}
+# chat.postMessage "will generally allow an app to post 1 message per second to a specific
+# channel", and limits it to "several hundred messages per minute" across the workspace
+# (https://docs.slack.dev/reference/methods/chat.postMessage, "Rate limiting"). We take the
+# low end of "several hundred".
+SLACK_POSTS_PER_MINUTE = 300
+FREQUENT = timedelta(minutes=5)  # a schedule firing more often than this draws a warning
+HORIZON_DAYS = 35  # the scale check looks this far ahead: every weekday and day of the month
 
 
 @cache
@@ -229,6 +239,8 @@ class Channel:
     calendar: Calendar = field(default_factory=Calendar)
     follow_up_days: int = 3
     min_group_size: int = 3
+    # the line of each schedule key in the file, for warnings
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def schedules(self) -> dict[str, str]:
         """The kinds this channel posts and their cron expressions (prompt, nudge, digest)."""
@@ -258,6 +270,11 @@ class Config:
 
 def load_config(path: Path) -> Config:
     """Load and validate the configuration and its library; raise FileProblems with every error."""
+    with collector_paused():  # 100,000 channels are millions of objects and no cycles
+        return _load_config(path)
+
+
+def _load_config(path: Path) -> Config:
     loaded = load_yaml(path)
     problems: list[Problem] = []
     library: Library | None = None
@@ -285,6 +302,7 @@ def load_config(path: Path) -> Config:
     if problems or parsed is None or library is None:
         raise FileProblems(sorted(problems, key=lambda p: (p.file != loaded.file, p.line or 0)))
     default_tz = ZoneInfo(parsed.timezone)
+    calendars: dict[tuple, Calendar] = {}  # thousands of channels share a few calendars
     channels = tuple(
         Channel(
             channel=c.channel,
@@ -294,11 +312,13 @@ def load_config(path: Path) -> Config:
             digest=c.digest,
             behaviors=tuple(c.behaviors) if c.behaviors else None,
             show_names=c.show_names,
-            calendar=_calendar(parsed, c),
+            calendar=_shared_calendar(calendars, parsed, c),
             follow_up_days=_pick(c.follow_up_days, parsed.follow_up_days, 3),
             min_group_size=_pick(c.min_group_size, parsed.min_group_size, 3),
+            lines={key: loaded.line_for(("channels", index, key), key=True) or 0
+                   for key in KINDS if getattr(c, key)},
         )
-        for c in parsed.channels
+        for index, c in enumerate(parsed.channels)
     )
     return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels,
                   missed_run_grace=timedelta(minutes=parsed.missed_run_grace),
@@ -308,7 +328,20 @@ def load_config(path: Path) -> Config:
 
 def _pick(*values):
     """The first value that is set: the channel's, then the top level's, then the default."""
-    return next(v for v in values if v is not None)
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def _shared_calendar(made: dict[tuple, Calendar], top: ConfigFile,
+                     channel: ChannelConfig) -> Calendar:
+    """The channel's calendar: one object for every channel with the same calendar keys."""
+    key = (channel.working_days and tuple(channel.working_days), channel.working_hours,
+           channel.holidays, channel.skip_dates and tuple(channel.skip_dates))
+    if key not in made:
+        made[key] = _calendar(top, channel)
+    return made[key]
 
 
 def _calendar(top: ConfigFile, channel: ChannelConfig) -> Calendar:
@@ -342,3 +375,83 @@ def _duplicates(loaded, channels: object) -> list[Problem]:
         else:
             seen[key] = index
     return out
+
+
+class _Use(NamedTuple):
+    """Where a schedule is used: the channel's index in the file, the channel, the key."""
+
+    index: int
+    channel: Channel
+    key: str
+
+
+def scale_warnings(config: Config, now: datetime_type) -> list[Problem]:
+    """Warnings, not errors: a schedule that fires more often than every 5 minutes, and a
+    minute in the next HORIZON_DAYS whose posts across all channels exceed Slack's rate."""
+    days = [now.astimezone(UTC).date() + timedelta(days=i) for i in range(-1, HORIZON_DAYS)]
+    uses: dict[str, list[_Use]] = {}  # each expression, where it is used
+    for index, channel in enumerate(config.channels):
+        for kind, expr in channel.schedules().items():
+            uses.setdefault(expr, []).append(_Use(index, channel, _KEY_OF_KIND[kind]))
+    out = []
+    frequent = set()
+    for expr, where in uses.items():
+        gap = shortest_gap(parse_cron(expr, UTC), days)
+        if gap is not None and gap < FREQUENT:
+            frequent.add(expr)
+            more = f" (and in {len(where) - 1:,} more schedule(s))" if len(where) > 1 else ""
+            out.append(_at(config, where[0], f"'{expr}' fires as often as every {_span(gap)}, "
+                                             f"more often than every 5 minutes{more}"))
+    busiest, posts, first = _busiest_minute(uses, frequent, days)
+    if first is not None and posts > SLACK_POSTS_PER_MINUTE:
+        when = f" ({busiest:%a %d %b %H:%M} UTC)" if busiest else ""
+        out.append(_at(config, first, f"up to {posts:,} posts fall due in one minute{when}, "
+                                      "across all channels; Slack takes several hundred a "
+                                      f"minute from an app (leadbot warns above "
+                                      f"{SLACK_POSTS_PER_MINUTE}): spread the schedules over "
+                                      "more minutes"))
+    return out
+
+
+def _busiest_minute(uses: dict[str, list[_Use]], frequent: set[str], days: list[date]
+                    ) -> tuple[datetime_type | None, int, _Use | None]:
+    """The minute with the most posts due, how many, and the first schedule posting in it.
+
+    A schedule firing every few minutes counts its most in one minute in every minute: an
+    upper bound that spares listing tens of thousands of fire times.
+    """
+    counts: Counter[datetime_type] = Counter()
+    first_in: dict[datetime_type, _Use] = {}
+    steady, steady_first = 0, None
+    groups: dict[tuple[str, ZoneInfo], list[_Use]] = {}
+    for expr, where in uses.items():
+        for use in where:
+            groups.setdefault((expr, use.channel.tz), []).append(use)
+    for (expr, tz), where in groups.items():
+        trigger = parse_cron(expr, tz)
+        if expr in frequent:
+            fires = fires_per_minute(trigger, fire_days(trigger, days)[:1])
+            steady += len(where) * max(fires.values(), default=0)
+            steady_first = steady_first or where[0]
+            continue
+        for minute, fires in fires_per_minute(trigger, days).items():
+            counts[minute] += len(where) * fires
+            held = first_in.get(minute)
+            if held is None or where[0].index < held.index:
+                first_in[minute] = where[0]
+    if not counts:
+        return None, steady, steady_first
+    busiest, posts = counts.most_common(1)[0]
+    candidates = [use for use in (first_in[busiest], steady_first) if use is not None]
+    return busiest, posts + steady, min(candidates, key=lambda use: use.index)
+
+
+def _at(config: Config, use: _Use, message: str) -> Problem:
+    return Problem(str(config.path), use.channel.lines.get(use.key) or None,
+                   f"channels[{use.index}].{use.key}", message)
+
+
+def _span(delta: timedelta) -> str:
+    minutes, seconds = divmod(int(delta.total_seconds()), 60)
+    return " ".join(part for part in (f"{minutes} min" if minutes else "",
+                                      f"{seconds} s" if seconds else "") if part)

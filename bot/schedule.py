@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -103,6 +104,41 @@ def _logged(name: str, job: Callable[[], object]) -> Callable[[], None]:
     return run
 
 
+class _OncePerMinute(logging.Filter):
+    """APScheduler's warning per skipped run ("maximum number of running instances", "missed"),
+    once a minute per kind, with the count of those held back: a schedule firing faster than
+    posts finish would otherwise log a line per channel per second."""
+
+    KINDS = ("maximum number of running instances", "was missed by")
+
+    def __init__(self, clock: Clock):
+        super().__init__()
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[str, datetime] = {}
+        self._held: dict[str, int] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for a repeat within the minute; the next one let through carries the count."""
+        kind = next((k for k in self.KINDS if k in str(record.msg)), None)
+        if kind is None:
+            return True
+        now = self.clock.now()
+        with self._lock:
+            last = self._last.get(kind)
+            if last is not None and now - last < timedelta(minutes=1):
+                self._held[kind] = self._held.get(kind, 0) + 1
+                return False
+            self._last[kind] = now
+            held = self._held.pop(kind, 0)
+        if held:
+            record.msg = f"{record.msg} (and {held} more like it in the last minute, not logged)"
+        return True
+
+
+_APSCHEDULER_LOGGERS = ("apscheduler.scheduler", "apscheduler.executors.default")
+
+
 def _human(delta: timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     if minutes < 60:
@@ -124,6 +160,7 @@ class Scheduler:
         self.clock = clock
         self.channel_ids = channel_ids
         self._triggers: dict[str, tuple[Channel, str, CronTrigger]] = {}
+        self._quiet = _OncePerMinute(clock)
         self.scheduler = BackgroundScheduler(
             timezone="UTC",
             executors={"default": ThreadPoolExecutor(max_workers=config.concurrency)},
@@ -163,6 +200,8 @@ class Scheduler:
         for name, job, minutes in self.periodic:
             self.scheduler.add_job(_logged(name, job), "interval", minutes=minutes, id=name,
                                    name=name, next_run_time=now + timedelta(seconds=5))
+        for name in _APSCHEDULER_LOGGERS:
+            logging.getLogger(name).addFilter(self._quiet)
         self.scheduler.start()
 
     def _recover_stale_claims(self) -> None:
@@ -210,3 +249,5 @@ class Scheduler:
         """Stop scheduling and wait for in-flight posts to finish."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
+        for name in _APSCHEDULER_LOGGERS:
+            logging.getLogger(name).removeFilter(self._quiet)

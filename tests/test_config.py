@@ -173,3 +173,76 @@ def test_hash_names_and_ids_both_accepted(write_config):
     """))
     assert config.channel("#team-a").nudges == "0 10 * * 1-5"
     assert config.channel("G012PRIVATE").prompt is None
+
+
+def _channels(count: int, schedules: str, timezone: str = "", first: int = 0) -> str:
+    """``count`` channels with the same schedules (a format string of ``i``), in ``timezone``."""
+    tz = f"    timezone: {timezone}\n" if timezone else ""
+    return "".join(f"  - channel: C{first + i:06d}\n{tz}" + schedules.format(i=i)
+                   for i in range(count))
+
+
+PROMPT = '    prompt: "{cron}"\n'
+SCALE = [
+    # (name, channels, warnings expected: fragments, one per warning)
+    ("every second in 500 channels", _channels(500, PROMPT.format(cron="* * * * * *")),
+     ["5: channels[0].prompt: '* * * * * *' fires as often as every 1 s, more often than every "
+      "5 minutes (and in 499 more schedule(s))",
+      "5: channels[0].prompt: up to 30,000 posts fall due in one minute"]),
+    ("every minute in 400 channels", _channels(400, PROMPT.format(cron="* * * * *")),
+     ["fires as often as every 1 min", "up to 400 posts fall due in one minute"]),
+    ("every 4 minutes", _channels(1, PROMPT.format(cron="*/4 * * * *")),
+     ["'*/4 * * * *' fires as often as every 4 min, more often than every 5 minutes"]),
+    ("every 5 minutes", _channels(1, PROMPT.format(cron="*/5 * * * *")), []),
+    ("301 channels in one minute", _channels(301, PROMPT.format(cron="0 9 * * MON")),
+     ["5: channels[0].prompt: up to 301 posts fall due in one minute (Mon 30 Nov 09:00 UTC), "
+      "across all channels; Slack takes several hundred a minute"]),
+    ("300 channels in one minute", _channels(300, PROMPT.format(cron="0 9 * * MON")), []),
+    ("three kinds in 101 channels in one minute",
+     _channels(101, '    prompt: "0 9 * * MON"\n    nudges: "0 9 * * MON"\n'
+                    '    digest: "0 9 * * MON"\n'), ["up to 303 posts"]),
+    ("400 channels over 400 minutes",
+     "".join(f"  - channel: C{i:06d}\n    prompt: \"{i % 60} {8 + i // 60} * * MON\"\n"
+             for i in range(400)), []),
+    ("same local minute, different offsets",
+     _channels(200, PROMPT.format(cron="0 9 * * MON"), "Europe/London")
+     + _channels(200, PROMPT.format(cron="0 9 * * MON"), "Asia/Tokyo", first=200), []),
+    ("same local minute, same offset",
+     _channels(200, PROMPT.format(cron="0 9 * * MON"), "Europe/London")
+     + _channels(200, PROMPT.format(cron="0 9 * * MON"), "Europe/Lisbon", first=200),
+     ["up to 400 posts fall due in one minute (Mon 30 Nov 09:00 UTC)"]),
+    ("a monthly collision", _channels(301, PROMPT.format(cron="0 9 1 * *")),
+     ["up to 301 posts fall due in one minute (Tue 01 Dec 09:00 UTC)"]),
+]
+
+
+@pytest.mark.parametrize(("channels", "fragments"), [s[1:] for s in SCALE],
+                         ids=[s[0] for s in SCALE])
+def test_check_config_warns_about_scale(run_cli, write_config, channels, fragments):
+    path = write_config("timezone: UTC\nadmins: [U0123ADMIN]\nchannels:\n" + channels)
+    result = run_cli("check-config", str(path))
+    assert result.exit_code == 0, result.output  # warnings, not errors
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == len(fragments), warnings
+    for warning, fragment in zip(warnings, fragments, strict=True):
+        assert warning.startswith(f"warning: {path}:"), warning
+        assert fragment in warning, warning
+
+
+def test_the_shipped_config_has_no_warning(run_cli):
+    result = run_cli("check-config", str(REPO / "config" / "leadbot.yaml"))
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+def test_ten_thousand_channels_load(write_config):
+    zones = ["Europe/London", "America/New_York", "Asia/Tokyo", "Australia/Sydney"]
+    channels = "".join(
+        f"  - channel: C{i:08d}\n    timezone: {zones[i % 4]}\n"
+        f"    prompt: \"{i % 60} {8 + i % 3} * * MON\"\n    nudges: \"{i % 60} 14 * * WED\"\n"
+        for i in range(10_000))
+    config = load_config(write_config(MINIMAL.split("channels:")[0] + "channels:\n" + channels))
+    assert len(config.channels) == 10_000
+    last = config.channels[-1]
+    assert (last.channel, last.tz.key, last.prompt) == ("C00009999", "Australia/Sydney",
+                                                        "39 8 * * MON")
+    assert last.lines == {"prompt": 4 + 4 * 9_999 + 2, "nudges": 4 + 4 * 9_999 + 3}

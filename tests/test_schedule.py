@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from bot.clock import FixedClock
 from bot.config import load_config
 from bot.cron import parse_cron
-from bot.schedule import latest_occurrence, plan_catch_up
+from bot.schedule import Scheduler, latest_occurrence, plan_catch_up
+from tests.e2e import BotProcess, bot_env
 
 CONFIG = """\
 timezone: Europe/London
@@ -76,3 +84,75 @@ def test_manual_posts_do_not_hide_missed_runs(write_config, store):
                      datetime(2026, 11, 23, 9, 10, tzinfo=UTC), manual=True)
     due = plan_catch_up(config, store, datetime(2026, 11, 23, 9, 20, tzinfo=UTC), IDS)
     assert [(d.kind, d.occurrence.hour) for d in due] == [("prompt", 9)]
+
+
+class _StuckPoster:
+    """A poster whose posts wait until released: every run overlaps the next."""
+
+    def __init__(self):
+        self.release = threading.Event()
+
+    def post(self, channel, kind, occurrence):
+        self.release.wait(timeout=30)
+
+    def recover(self, *args):
+        pass
+
+
+def test_a_schedule_faster_than_its_posts_does_not_flood_the_log(write_config, store, caplog):
+    channels = "".join(f"  - channel: C{i:06d}\n    prompt: '* * * * * *'\n" for i in range(20))
+    config = load_config(write_config("timezone: UTC\nconcurrency: 2\nchannels:\n" + channels))
+    clock = FixedClock(datetime.now(UTC))
+    poster = _StuckPoster()
+    scheduler = Scheduler(config, store, poster, clock, {c.channel: c.channel
+                                                         for c in config.channels})
+    caplog.set_level(logging.WARNING, logger="apscheduler")
+
+    def skipped() -> list[str]:
+        return [r.getMessage() for r in caplog.records
+                if "maximum number of running instances" in r.getMessage()]
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(skipped()) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    scheduler.start()
+    try:
+        wait_for(1)
+        time.sleep(1.5)  # 20 more runs skipped each second, each still running
+        assert len(skipped()) == 1
+        clock.advance(timedelta(minutes=1))
+        wait_for(2)
+    finally:
+        poster.release.set()
+        scheduler.shutdown()
+    first, second = skipped()
+    assert "more like it" not in first
+    held = int(re.search(r"\(and (\d+) more like it in the last minute, not logged\)",
+                         second).group(1))
+    assert held >= 20  # a second's worth at least
+    assert not logging.getLogger("apscheduler.scheduler").filters  # removed at shutdown
+
+
+@pytest.mark.e2e
+def test_leadbot_run_with_a_schedule_every_second_logs_one_line_a_minute(fake, tmp_path):
+    """30 channels posting every second, posts slower than that: before, ~30 warnings a second."""
+    channels = "".join(f"  - channel: C{i:06d}\n    prompt: '* * * * * *'\n" for i in range(30))
+    for i in range(30):
+        fake.add_channel(f"C{i:06d}", f"team-{i}")
+    env = bot_env(fake, tmp_path, "timezone: UTC\nadmins: [U0123ADMIN]\nconcurrency: 2\n"
+                                  "working_days: [mon, tue, wed, thu, fri, sat, sun]\n"
+                                  "working_hours: 00:00-24:00\nchannels:\n" + channels)
+    bot = BotProcess(["run"], env, tmp_path)
+    try:
+        bot.wait_for_line("Socket Mode connected")
+        fake.latency = 0.5  # 2 workers, 4 posts a second for 30 due each second
+        bot.wait_for_line("maximum number of running instances")
+        time.sleep(3)
+    finally:
+        fake.latency = 0
+        code = bot.stop()
+    assert code == 0, bot.output
+    flooded = [line for line in bot.lines if "maximum number of running instances" in line]
+    assert len(flooded) == 1, "\n".join(flooded[:5])
