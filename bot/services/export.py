@@ -25,6 +25,16 @@ COLUMNS = {
     "sighting": [*COMMON, "about", "theme", "anonymous", "in_digest", "permalink",
                  "updated_at"],
 }
+# A spreadsheet opening the CSV runs a cell that starts with one of these as a formula
+# (=HYPERLINK(...), +1+1, @SUM(A1), -2+3). OWASP's "CSV Injection" page
+# (https://owasp.org/www-community/attacks/CSV_Injection) lists =, +, -, @, tab (0x09),
+# carriage return (0x0D) and line feed (0x0A), and says to prefix such a cell with a single
+# quote, which spreadsheets read as "this is text". Its other worry, a separator, quote or
+# line break starting a new cell mid-text, the csv module answers by quoting every cell that
+# holds a comma, a quote or a character of the line terminator: hence RFC 4180's "\r\n", as
+# with "\n" alone a lone carriage return went out unquoted and began a new row. (A
+# spreadsheet set to split on ";" is not covered.)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 FILE_NAMES = {"post": "posts.csv", "reply": "replies.csv", "choice": "choices.csv",
               "reaction": "reactions.csv", "reflection": "reflections.csv",
               "follow_up": "follow_ups.csv", "sighting": "sightings.csv"}
@@ -41,14 +51,30 @@ def write_json(store: Store, kinds: Iterable[str], since: datetime | None, out: 
     return count
 
 
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell a spreadsheet shows as text: text starting like a formula gets a
+    leading ``'``.
+
+    Numbers from the database are left as they are: ``-2`` can only be the number it is, and
+    a prefix would turn it into text a spreadsheet no longer adds up. Text that merely looks
+    like a number (a reply "-2") is prefixed like any other text.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write_csv(store: Store, kind: str, since: datetime | None, out: TextIO) -> int:
-    """Write one kind as CSV with a header row; return how many rows."""
+    """Write one kind as CSV with a header row, formula-like text neutralised (JSON keeps it
+    exact); return how many rows."""
     writer = csv.DictWriter(out, fieldnames=COLUMNS[kind], extrasaction="ignore",
-                            lineterminator="\n")
+                            lineterminator="\r\n")
     writer.writeheader()
     rows = store.export_rows(kind, since)
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: csv_cell(v) for k, v in row.items()})
     return len(rows)
 
 
@@ -60,5 +86,5 @@ def write_csv_folder(store: Store, since: datetime | None, folder: Path) -> dict
         path = folder / FILE_NAMES[kind]
         buffer = io.StringIO()
         counts[path.name] = write_csv(store, kind, since, buffer)
-        path.write_text(buffer.getvalue(), encoding="utf-8")
+        path.write_text(buffer.getvalue(), encoding="utf-8", newline="")
     return counts

@@ -20,6 +20,7 @@ from sqlite_utils import Database
 
 from bot.clock import to_iso
 from bot.migrations import migrations
+from bot.store import files
 from bot.store.answers import AnswerQueries
 from bot.store.base import (
     BUSY_TIMEOUT_MS,
@@ -52,14 +53,15 @@ class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, Reflec
         self._post_ids: dict[tuple[str, str], int] = {}
 
     @classmethod
-    def open(cls, path: Path, *, migrate: bool = True) -> Store:
-        """Open (creating folders and file as needed) and migrate the database at ``path``."""
+    def open(cls, path: Path, *, migrate: bool = True, check: bool = False) -> Store:
+        """Open (creating folders and file as needed) and migrate the database at ``path``;
+        with ``check``, first read every page (PRAGMA quick_check) and refuse a damaged file."""
         path = Path(path)
+        files.prepare(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000,
                                    check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {path}: {exc}") from None
         try:
             db = Database(conn, execute_plugins=False)
@@ -67,9 +69,14 @@ class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, Reflec
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA secure_delete = ON")  # what forget deletes is overwritten
+            damage = files.quick_check(conn) if check else None
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StoreError(f"{path} is not a leadbot database ({exc})") from None
+            raise StoreError(files.not_usable(path, exc)) from None
+        if damage:
+            conn.close()
+            raise StoreError(f"{path} is damaged ({damage}); {files.damaged_hint(path)}")
         store = cls(db, path)
         if migrate:
             try:
@@ -102,7 +109,7 @@ class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, Reflec
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a leadbot database ({exc})") from None
+            raise StoreError(files.not_usable(self.path, exc)) from None
         try:
             pending = self._migrate_locked()
         except BaseException:
@@ -115,7 +122,7 @@ class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, Reflec
         try:
             applied = [m.name for m in migrations.applied(self.db)]
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path} is not a leadbot database ({exc})") from None
+            raise StoreError(files.not_usable(self.path, exc)) from None
         known = {m.name for m in migrations._migrations}
         unknown = [name for name in applied if name not in known]
         if unknown:
@@ -132,6 +139,11 @@ class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, Reflec
     def applied_migrations(self) -> list[str]:
         """Names of the migrations recorded in the database, in order."""
         return [m.name for m in migrations.applied(self.db)]
+
+    @locked
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so deleted rows leave no copy there."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @locked
     def ping(self) -> bool:
