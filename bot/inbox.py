@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import to_iso
+from bot.store import files
+from bot.store.base import StoreError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox (
@@ -33,7 +35,25 @@ CREATE TABLE IF NOT EXISTS inbox (
     done_at TEXT
 );
 CREATE INDEX IF NOT EXISTS inbox_pending ON inbox (done_at, id);
+CREATE INDEX IF NOT EXISTS inbox_user ON inbox (user);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    user TEXT,
+    payload TEXT,
+    received_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    last_error TEXT,
+    failed_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS forgetting (
+    user TEXT PRIMARY KEY,
+    since TEXT NOT NULL
+);
 """
+MAX_ATTEMPTS = 5  # an item failing this often moves to dead_letters
+ITEM_FIELDS = "id, key, kind, payload, attempts, user"
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,21 @@ class Item:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    user: str | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """An item that failed for good: kept with its last error until retried or dropped."""
+
+    id: int
+    key: str
+    kind: str
+    user: str | None
+    received_at: str
+    attempts: int
+    last_error: str
+    failed_at: str
 
 
 def inbox_path(db_path: Path) -> Path:
@@ -52,20 +87,42 @@ def inbox_path(db_path: Path) -> Path:
     return db_path.with_name(f"{db_path.stem}-inbox{db_path.suffix or '.db'}")
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """Open the inbox file (created as needed); raise StoreError, in one line saying what to
+    do, when it is read-only, damaged or not a database."""
+    files.prepare(path)
+    try:
+        conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
+                               isolation_level=None)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the inbox {path}: {exc}") from None
+    try:
+        damage = files.quick_check(conn)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(files.explain(exc, path) or f"{path}: {exc}") from None
+    if damage:
+        conn.close()
+        raise StoreError(f"the inbox {path} is damaged or not a database ({damage}); it holds "
+                         f"only answers received but not yet recorded: move it aside (mv {path} "
+                         f"{path}.broken) and leadbot starts a fresh one")
+    return conn
+
+
 class Inbox:
     """A durable, deduplicating work queue."""
 
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False,
-                                     isolation_level=None)
+        self._conn = connect(path)
         self._lock = threading.Lock()
         self.wakeup = threading.Event()
         with self._lock:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA busy_timeout = 10000")
+            # deleted rows are overwritten, not left in free pages (forget, done payloads)
+            self._conn.execute("PRAGMA secure_delete = ON")
             self._conn.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -93,7 +150,7 @@ class Inbox:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 rows = self._conn.execute(
-                    "SELECT id, key, kind, payload, attempts FROM inbox WHERE done_at IS NULL "
+                    f"SELECT {ITEM_FIELDS} FROM inbox WHERE done_at IS NULL "
                     "AND (not_before IS NULL OR not_before <= ?) "
                     "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
                     [now_iso, now_iso, limit]).fetchall()
@@ -104,35 +161,112 @@ class Inbox:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-        return [Item(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+        return [Item(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
-    def done(self, item_ids: list[int], at: datetime) -> None:
-        """Mark work done and drop its payload (the key stays, to recognise redeliveries)."""
-        if not item_ids:
+    def done(self, items: list[Item], at: datetime) -> None:
+        """Mark work done and drop its payload (the key stays, to recognise redeliveries; the
+        user too, so that forgetting them removes the key). Rows are matched by id and key: a
+        handler may have deleted its own row (forget) and SQLite may reuse the id."""
+        if not items:
             return
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.executemany(
-                    "UPDATE inbox SET done_at = ?, payload = NULL, user = NULL, "
-                    "lease_until = NULL WHERE id = ?", [(to_iso(at), i) for i in item_ids])
+                    "UPDATE inbox SET done_at = ?, payload = NULL, "
+                    "lease_until = NULL WHERE id = ? AND key = ?",
+                    [(to_iso(at), i.id, i.key) for i in items])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
 
-    def failed(self, item_id: int, error: str, retry_at: datetime) -> None:
+    def failed(self, item: Item, error: str, retry_at: datetime) -> None:
         """Record a failure; the item is tried again from ``retry_at``."""
         with self._lock:
             self._conn.execute(
                 "UPDATE inbox SET attempts = attempts + 1, last_error = ?, not_before = ?, "
-                "lease_until = NULL WHERE id = ?", [error[:500], to_iso(retry_at), item_id])
+                "lease_until = NULL WHERE id = ? AND key = ?",
+                [error[:500], to_iso(retry_at), item.id, item.key])
+
+    def dead(self, item: Item, error: str, at: datetime) -> None:
+        """Move an item that cannot succeed to dead_letters with its last error; its key stays
+        (done, without payload) so a redelivery is still recognised."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute(
+                    "INSERT INTO dead_letters (key, kind, user, payload, received_at, attempts, "
+                    "last_error, failed_at) SELECT key, kind, user, payload, received_at, "
+                    "attempts + 1, ?, ? FROM inbox WHERE key = ? AND done_at IS NULL",
+                    [error[:500], to_iso(at), item.key])
+                self._conn.execute(
+                    "UPDATE inbox SET done_at = ?, payload = NULL, lease_until = NULL, "
+                    "attempts = attempts + 1, last_error = ? WHERE key = ?",
+                    [to_iso(at), error[:500], item.key])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def dead_count(self) -> int:
+        """How many items are in dead_letters."""
+        with self._lock:
+            return self._conn.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
+
+    def dead_letters(self, limit: int = 1000) -> list[DeadLetter]:
+        """Dead letters, oldest first (without their payloads)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, key, kind, user, received_at, attempts, last_error, failed_at "
+                "FROM dead_letters ORDER BY id LIMIT ?", [limit]).fetchall()
+        return [DeadLetter(*row) for row in rows]
+
+    def retry_dead(self, ids: list[int] | None, at: datetime) -> int:
+        """Put dead letters (all when ``ids`` is None) back in the queue, due now."""
+        where, args = self._dead_where(ids)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = self._conn.execute(
+                    f"SELECT id, key, payload FROM dead_letters {where}", args).fetchall()
+                for dead_id, key, payload in rows:
+                    self._conn.execute(
+                        "UPDATE inbox SET done_at = NULL, payload = ?, attempts = 0, "
+                        "not_before = ?, lease_until = NULL WHERE key = ?",
+                        [payload, to_iso(at), key])
+                    self._conn.execute("DELETE FROM dead_letters WHERE id = ?", [dead_id])
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        if rows:
+            self.wakeup.set()
+        return len(rows)
+
+    def drop_dead(self, ids: list[int] | None) -> int:
+        """Delete dead letters (all when ``ids`` is None) for good."""
+        where, args = self._dead_where(ids)
+        with self._lock:
+            return self._conn.execute(f"DELETE FROM dead_letters {where}", args).rowcount
+
+    @staticmethod
+    def _dead_where(ids: list[int] | None) -> tuple[str, list[int]]:
+        if ids is None:
+            return "", []
+        return f"WHERE id IN ({', '.join('?' * len(ids))})", list(ids)
 
     def pending(self) -> int:
         """How many items are not done yet."""
         with self._lock:
             return self._conn.execute(
                 "SELECT count(*) FROM inbox WHERE done_at IS NULL").fetchone()[0]
+
+    def waiting(self, key: str) -> bool:
+        """Whether the item with ``key`` is stored and not done yet."""
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM inbox WHERE key = ? AND done_at IS NULL",
+                                      [key]).fetchone() is not None
 
     def pending_for(self, user: str) -> int:
         """How many items about one person are not done yet."""
@@ -142,10 +276,45 @@ class Inbox:
                 [user]).fetchone()[0]
 
     def forget_user(self, user: str) -> int:
-        """Drop pending work about one person (done items keep no payload)."""
+        """Delete everything about one person: pending work, the keys of done work, dead
+        letters; return how many items were still pending."""
+        with self._lock:
+            pending = self._conn.execute(
+                "DELETE FROM inbox WHERE user = ? AND done_at IS NULL", [user]).rowcount
+            self._conn.execute("DELETE FROM inbox WHERE user = ?", [user])
+            self._conn.execute("DELETE FROM dead_letters WHERE user = ?", [user])
+        return pending
+
+    def begin_forgetting(self, user: str, at: datetime) -> None:
+        """Mark ``user`` as being forgotten: the worker drops their items from now on."""
+        with self._lock:
+            self._conn.execute("INSERT OR REPLACE INTO forgetting (user, since) VALUES (?, ?)",
+                               [user, to_iso(at)])
+
+    def end_forgetting(self, user: str) -> None:
+        """Forgetting ``user`` is over: new items about them are handled again."""
+        with self._lock:
+            self._conn.execute("DELETE FROM forgetting WHERE user = ?", [user])
+
+    def being_forgotten(self, user: str | None) -> bool:
+        """Whether ``user`` is being forgotten right now (their items are dropped)."""
+        if user is None:
+            return False
+        with self._lock:
+            return self._conn.execute("SELECT 1 FROM forgetting WHERE user = ?",
+                                      [user]).fetchone() is not None
+
+    def leased_for(self, user: str, now: datetime) -> int:
+        """How many of ``user``'s items the worker holds right now (leased, not done)."""
         with self._lock:
             return self._conn.execute(
-                "DELETE FROM inbox WHERE user = ? AND done_at IS NULL", [user]).rowcount
+                "SELECT count(*) FROM inbox WHERE user = ? AND done_at IS NULL "
+                "AND lease_until > ?", [user, to_iso(now)]).fetchone()[0]
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so deleted rows leave no copy there."""
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def prune(self, before: datetime) -> int:
         """Forget keys of work done before ``before`` (Slack stops redelivering within hours)."""

@@ -1,4 +1,10 @@
-"""Works off the inbox in order, after the ack: failures are logged and retried, never dropped."""
+"""Works off the inbox in order, after the ack.
+
+A failure is retried with backoff; work that can never succeed (a permanent Slack error, or an
+item failing ``MAX_ATTEMPTS`` times) moves to the dead-letter table with its last error, where
+``leadbot inbox`` shows it and can retry or drop it: nothing is silently lost, and nothing is
+retried forever. Items of a person being forgotten are dropped unhandled.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.clock import Clock
-from bot.inbox import Inbox, Item
+from bot.inbox import MAX_ATTEMPTS, Inbox, Item
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,13 @@ class Worker:
 
     def __init__(self, inbox: Inbox, handlers: dict[str, Handler], clock: Clock,
                  stop: threading.Event, *, many: dict[str, ManyHandler] | None = None,
-                 batch: Callable[[], AbstractContextManager] = nullcontext):
+                 batch: Callable[[], AbstractContextManager] = nullcontext,
+                 permanent: Callable[[BaseException], bool] = lambda exc: False,
+                 describe: Callable[[BaseException], str] = lambda exc: (
+                     f"{type(exc).__name__}: {exc}".splitlines()[0])):
         self.inbox = inbox
+        # The Slack layer's policy: errors that no retry can fix, and how to say what failed.
+        self.permanent, self.describe = permanent, describe
         self.handlers = handlers
         self.clock = clock
         self.stop = stop
@@ -66,27 +77,37 @@ class Worker:
     def run_once(self) -> int:
         """Handle what is due now; return how many items were taken."""
         items = self.inbox.take(self.clock.now(), LEASE)
+        taken = len(items)
+        done: list[Item] = []
+        forgotten = {i.user for i in items if i.user and self.inbox.being_forgotten(i.user)}
+        if forgotten:
+            done += [i for i in items if i.user in forgotten]
+            items = [i for i in items if i.user not in forgotten]
+            log.info("dropped %d item(s) of people being forgotten", len(done))
         grouped = [i for i in items if i.kind in self.many]
         single = [i for i in items if i.kind not in self.many]
-        done: list[int] = []
         try:
             if grouped:
                 try:
                     with self.batch():
                         for kind in dict.fromkeys(i.kind for i in grouped):
                             self.many[kind]([i.payload for i in grouped if i.kind == kind])
-                    done += [i.id for i in grouped]
+                    done += grouped
                 except Exception:  # rolled back: find the failing item by going one by one
                     log.debug("batch of %d failed; handling one by one", len(grouped))
-                    done += [i.id for i in grouped if self._handle(i, self.batch)]
+                    done += [i for i in grouped if self._handle(i, self.batch)]
             for item in single:
                 if self.stop.is_set():
                     break  # the lease runs out and the next start picks it up
-                if self._handle(item, nullcontext):
-                    done.append(item.id)
+                if item.user in forgotten:
+                    done.append(item)  # forgotten by an item earlier in this batch
+                elif self._handle(item, nullcontext):
+                    done.append(item)
+                if item.kind == "forget" and item.user:
+                    forgotten.add(item.user)
         finally:
             self.inbox.done(done, self.clock.now())
-        return len(items)
+        return taken
 
     def _handle(self, item: Item, scope: Callable[[], AbstractContextManager]) -> bool:
         """Run one item; True when it is finished (handled, or has no handler)."""
@@ -97,10 +118,23 @@ class Worker:
         try:
             with scope():
                 handler(item.payload)
-        except Exception as exc:  # every failure is logged and retried, whatever it is
+        except Exception as exc:  # every failure is recorded: retried, or a dead letter
+            error = self.describe(exc)
+            attempt = item.attempts + 1
+            if self.permanent(exc) or attempt >= MAX_ATTEMPTS:
+                why = "can never succeed" if self.permanent(exc) else f"failed {attempt} times"
+                log.error("%s %s (%s): moved to the dead letters; see `leadbot inbox`",
+                          item.key, why, error[:300])
+                self.inbox.dead(item, error, self.clock.now())
+                return False
             delay = retry_delay(item.attempts)
-            log.exception("handling %s failed (attempt %d); retrying in %ss", item.key,
-                          item.attempts + 1, int(delay.total_seconds()))
-            self.inbox.failed(item.id, f"{type(exc).__name__}: {exc}", self.clock.now() + delay)
+            if item.attempts == 0:  # the traceback once; later attempts in one line
+                log.exception("handling %s failed (attempt 1); retrying in %ss", item.key,
+                              int(delay.total_seconds()))
+            else:
+                log.warning("handling %s failed again (attempt %d: %s); retrying in %ss",
+                            item.key, attempt, error[:300],
+                            int(delay.total_seconds()))
+            self.inbox.failed(item, error, self.clock.now() + delay)
             return False
         return True

@@ -94,6 +94,7 @@ def running(fake, env: dict[str, str], cwd: Path, mode: str):
             process.wait_for_line("Socket Mode connected")
             fake.wait_for_socket(timeout=10)
             slack = sd.Transport(fake, mode)
+        slack.process = process  # its output, for tests that read the log
         yield slack
     finally:
         process.stop()

@@ -111,13 +111,15 @@ def button(fake, user: str, action_id: str, value: str, *, message: dict | None 
     return payload
 
 
-def submission(view: dict, user: str, values: dict) -> dict:
-    """A view_submission (bolt-python's fixture) of ``view`` with ``state.values``."""
+def submission(view: dict, user: str, values: dict, trigger_id: str | None = None) -> dict:
+    """A view_submission (bolt-python's fixture) of ``view`` with ``state.values``; each one
+    with its own trigger_id, as Slack sends them (the same one again is a replay)."""
     payload = fixture("interactive_view_submission.json")
     payload.update(user={"id": user, "username": user.lower(), "name": user.lower(),
                          "team_id": "T0TEAM"},
                    team={"id": "T0TEAM", "domain": "fake"}, api_app_id="A0FAKE",
-                   token="fake-verification-token")
+                   token="fake-verification-token",
+                   trigger_id=trigger_id or f"{next(_ids)}.{time.time_ns()}.submission")
     payload["view"] = {**copy.deepcopy(view), "state": {"values": values}}
     return payload
 
@@ -144,6 +146,9 @@ def home_opened(user: str, tab: str = "home") -> dict:
     return event
 
 
+ANSWER_WAIT = 5  # seconds for an answer the bot gives after its ack
+
+
 class Transport:
     """Socket Mode or signed HTTP delivery to the bot, returning how long the ack took."""
 
@@ -167,30 +172,60 @@ class Transport:
         return time.monotonic() - started
 
     def command(self, command: str, text: str, user: str, channel: str) -> dict:
-        """Run a slash command; return the bot's ack body (its answer to the person), which
-        must be something Slack would show."""
-        answer = self._command(command, text, user, channel)
+        """Run a slash command; return the bot's answer to the person, which must be something
+        Slack would show: the ack's body, or, when the ack is empty (work done after it), what
+        the bot then posts to the command's response_url ({} if it opens a form instead)."""
+        response_url = self.fake.new_response_url("commands")
+        opened = len(self.fake.calls_to("views.open"))
+        answer = self._command(command, text, user, channel, response_url)
         assert not self.fake.ack_errors, self.fake.ack_errors
-        return answer
+        if answer:
+            return answer
 
-    def _command(self, command: str, text: str, user: str, channel: str) -> dict:
+        def later() -> dict | None:
+            posted = [r for r in self.fake.responses if r["url"] == response_url]
+            if posted:
+                return posted[0]["body"]
+            return {"opened": True} if len(self.fake.calls_to("views.open")) > opened else None
+
+        found = self.fake.wait_for(later, timeout=ANSWER_WAIT)
+        return {} if found.get("opened") is True and len(found) == 1 else found
+
+    def _command(self, command: str, text: str, user: str, channel: str,
+                 response_url: str) -> dict:
         if self.mode == "http":
-            status, body = self.fake.deliver_command(self.url, command, text, user, channel)
+            status, body = self.fake.deliver_command(self.url, command, text, user, channel,
+                                                     response_url=response_url)
             assert status == 200, (status, body)
             if not body.strip():
                 return {}
             # Slack takes a plain-text body as {"text": body}, and so do we
             return json.loads(body) if body.lstrip().startswith("{") else {"text": body}
-        payload = self.fake.command_payload(command, text, user, channel)
+        payload = self.fake.command_payload(command, text, user, channel,
+                                            response_url=response_url)
         eid = self.fake.send_socket("slash_commands", payload)
         return self.fake.wait_for_ack(eid, timeout=3).get("payload") or {}
 
     def interact(self, payload: dict[str, Any]) -> dict:
-        """Deliver an interaction; return the bot's ack body (response_action, ...), which
-        must be something Slack would show."""
+        """Deliver an interaction; return the bot's answer (response_action, ...), which must
+        be something Slack would show. A form answered "Saving..." is saved after the ack:
+        then the answer is the view the bot puts in its place (views.update)."""
+        seen = len(self.fake.calls_to("views.update"))
         answer = self._interact(payload)
         assert not self.fake.ack_errors, self.fake.ack_errors
-        return answer
+        view_id = (payload.get("view") or {}).get("id")
+        if not (answer.get("response_action") == "update"
+                and "Saving" in json.dumps(answer.get("view"))):
+            return answer
+
+        def updated() -> dict | None:
+            for call in self.fake.calls_to("views.update")[seen:]:
+                if call.args.get("view_id") == view_id:
+                    view = call.args["view"]
+                    return json.loads(view) if isinstance(view, str) else view
+            return None
+
+        return {"response_action": "update", "view": self.fake.wait_for(updated, ANSWER_WAIT)}
 
     def _interact(self, payload: dict[str, Any]) -> dict:
         if self.mode == "http":

@@ -150,10 +150,10 @@ def test_forget_deletes_one_person_only(store, post, tmp_path):
     inbox = Inbox(tmp_path / "inbox.db")
     inbox.put("event:E1", "reply", {"text": "pending words"}, AT, user="U1")
     inbox.put("event:E2", "reply", {"text": "other"}, AT, user="U2")
-    report = forget_person(store, inbox, "U1")
+    report = forget_person(store, inbox, "U1", clock)
     assert report == {"choices": 1, "replies": 1, "reactions": 1, "reflections": 1,
                       "follow-ups": 0, "settings": 0, "messages waiting": 0, "sightings": 0,
-                      "sightings about them": 0,
+                      "sightings about them": 0, "sent messages quoting them": 0,
                       "pending answers": 1}
     left = [r["user"] for kind in ("reply", "choice", "reaction", "reflection")
             for r in store.export_rows(kind)]
@@ -167,7 +167,7 @@ def test_forget_removes_sightings_given_and_received_only(store, tmp_path):
     store.record_sighting(seer="U2", about="U1", text="received", at=AT)
     store.record_sighting(seer="U2", about="U3", text="not about U1", at=AT)
     store.save_person_settings("U1", AT, sighting_dms=False)
-    report = forget_person(store, None, "U1")
+    report = forget_person(store, None, "U1", FixedClock(AT))
     assert (report["sightings"], report["sightings about them"], report["settings"]) == (
         1, 1, 1)
     assert [r["text"] for r in store.export_rows("sighting")] == ["not about U1"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -35,10 +36,16 @@ def test_done_keeps_the_key_not_the_words(tmp_path):
     inbox = Inbox(tmp_path / "i.db")
     inbox.put("event:E1", "reply", {"text": "words"}, AT, user="U1")
     (item,) = inbox.take(AT, LEASE)
-    inbox.done([item.id], AT)
+    inbox.done([item], AT)
     assert not inbox.put("event:E1", "reply", {"text": "words"}, AT)  # still recognised
     conn = sqlite3.connect(tmp_path / "i.db")
-    assert conn.execute("SELECT payload, user FROM inbox").fetchall() == [(None, None)]
+    # the user stays with the key, so that forgetting them removes the key too
+    assert conn.execute("SELECT payload, user FROM inbox").fetchall() == [(None, "U1")]
+    assert inbox.forget_user("U1") == 0  # nothing was pending...
+    assert conn.execute("SELECT count(*) FROM inbox").fetchone() == (0,)  # ...the key is gone
+    inbox.put("event:E2", "reply", {"text": "words"}, AT, user="U2")
+    (item,) = inbox.take(AT, LEASE)
+    inbox.done([item], AT)
     assert inbox.prune(AT + timedelta(days=3)) == 1
 
 
@@ -100,3 +107,96 @@ def test_many_at_once_in_one_transaction_and_one_by_one_when_that_fails(tmp_path
     worker.run_once()
     assert batches == [[1, 2, 3]]  # tried together first
     assert singles == [1, 3] and inbox.pending() == 1  # then alone; only the bad one waits
+
+
+def _slack_error(error: str):
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web import SlackResponse
+
+    response = SlackResponse(client=None, http_verb="POST", api_url="x", req_args={},
+                             data={"ok": False, "error": error}, headers={}, status_code=200)
+    return SlackApiError("refused", response)
+
+
+def test_a_permanent_slack_error_is_not_retried_but_kept_as_a_dead_letter(tmp_path, caplog):
+    from bot.slack.errors import describe, is_permanent
+
+    inbox, clock, calls = Inbox(tmp_path / "i.db"), FixedClock(AT), []
+
+    def handle(payload):
+        calls.append(payload)
+        raise _slack_error("user_not_in_channel")
+
+    worker = Worker(inbox, {"x": handle}, clock, threading.Event(), permanent=is_permanent,
+                    describe=describe)
+    inbox.put("k1", "x", {"n": 1}, AT, user="U1")
+    worker.run_once()
+    clock.advance(timedelta(hours=1))
+    worker.run_once()
+    assert len(calls) == 1 and inbox.pending() == 0 and inbox.dead_count() == 1
+    (dead,) = inbox.dead_letters()
+    assert (dead.key, dead.kind, dead.user, dead.attempts) == ("k1", "x", "U1", 1)
+    assert "user_not_in_channel" in dead.last_error
+    assert "Traceback" not in caplog.text and "leadbot inbox" in caplog.text
+    assert not inbox.put("k1", "x", {"n": 1}, AT)  # a redelivery is still recognised
+
+
+def test_an_item_failing_five_times_with_backoff_becomes_a_dead_letter(tmp_path, caplog):
+    inbox, clock, calls = Inbox(tmp_path / "i.db"), FixedClock(AT), []
+
+    def handle(payload):
+        calls.append(clock.now())
+        raise ValueError("could not convert string to float: 'abc'")
+
+    worker = Worker(inbox, {"x": handle}, clock, threading.Event())
+    inbox.put("k1", "x", {"n": 1}, AT)
+    for _ in range(40):  # two minutes in 3-second steps
+        worker.run_once()
+        clock.advance(timedelta(seconds=3))
+    assert len(calls) == 5 and inbox.pending() == 0 and inbox.dead_count() == 1
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(calls)]
+    assert gaps == sorted(gaps) and gaps[0] >= 1  # backed off, never in a tight loop
+    assert caplog.text.count("Traceback") == 1  # the first failure in full, then one line each
+
+
+def test_dead_letters_can_be_retried_or_dropped(tmp_path):
+    inbox, clock = Inbox(tmp_path / "i.db"), FixedClock(AT)
+    healthy = {"now": False}
+
+    def handle(payload):
+        if not healthy["now"]:
+            raise _slack_error("channel_not_found")
+
+    from bot.slack.errors import is_permanent
+
+    worker = Worker(inbox, {"x": handle}, clock, threading.Event(), permanent=is_permanent)
+    for n in (1, 2):
+        inbox.put(f"k{n}", "x", {"n": n}, AT)
+    worker.run_once()
+    assert inbox.dead_count() == 2
+    first, _ = inbox.dead_letters()
+    healthy["now"] = True
+    assert inbox.retry_dead([first.id], clock.now()) == 1
+    assert inbox.pending() == 1 and inbox.dead_count() == 1
+    worker.run_once()
+    assert inbox.pending() == 0
+    assert inbox.drop_dead(None) == 1 and inbox.dead_count() == 0
+
+
+def test_items_of_a_person_being_forgotten_are_dropped_unhandled(tmp_path):
+    inbox, seen = Inbox(tmp_path / "i.db"), []
+    worker = Worker(inbox, {"x": lambda p: seen.append(p["n"]),
+                            "forget": lambda p: seen.append("forget")},
+                    FixedClock(AT), threading.Event())
+    inbox.put("k1", "x", {"n": 1}, AT, user="U1")
+    inbox.put("k2", "x", {"n": 2}, AT, user="U2")
+    inbox.begin_forgetting("U1", AT)
+    worker.run_once()
+    assert seen == [2] and inbox.pending() == 0
+    inbox.end_forgetting("U1")
+    # within one batch: what follows a person's forget item is theirs no more
+    inbox.put("k3", "forget", {}, AT, user="U1")
+    inbox.put("k4", "x", {"n": 4}, AT, user="U1")
+    inbox.put("k5", "x", {"n": 5}, AT, user="U2")
+    worker.run_once()
+    assert seen == [2, "forget", 5]

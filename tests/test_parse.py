@@ -163,3 +163,20 @@ def test_plain_from_slack_turns_escaped_command_text_into_words():
             "<https://example.com/a3|the A3> <!here> <@U0000ADA>")
     assert plain_from_slack(text) == ("take: thanked @bob in #team for R&D <3 "
                                       "the A3 (https://example.com/a3) @here @U0000ADA")
+
+
+@pytest.mark.parametrize("ts", ["abc", "", "1.2.3", None, 17, "1800000000.000200x"])
+def test_an_event_whose_timestamp_is_not_slacks_is_refused_before_the_inbox(ts):
+    # it could never be stored: refused (and logged by the listener), never retried
+    event = {"type": "message", "channel": "C1", "user": "U1", "text": "hi", "ts": ts,
+             "thread_ts": "1800000000.000100"}
+    with pytest.raises(ValueError):
+        parse_event({"event": event, "event_id": "Ev1"}, "UBOT")
+
+
+def test_a_lone_surrogate_in_a_reply_is_cleaned_not_fatal():
+    event = {"type": "message", "channel": "C1", "user": "U1", "text": "half \ud83d done",
+             "ts": "1800000000.000200", "thread_ts": "1800000000.000100"}
+    _, kind, payload, _ = parse_event({"event": event, "event_id": "Ev1"}, "UBOT")
+    assert (kind, payload["text"]) == ("reply", "half \ufffd done")
+    payload["text"].encode("utf-8")  # storable

@@ -86,7 +86,8 @@ def test_modal_opens_validates_and_stores_once(fake, bot, run_cli, env):
     # a good one, shared, is stored with its channel, confirmed privately, shown on Home
     values = sd.reflect_values("I asked the newest person\x07 to run the retro.", "take",
                                "respect-for-people", shared=True)
-    assert slack.interact(sd.submission(modal, BOB, values)) == {}
+    answer = slack.interact(sd.submission(modal, BOB, values, trigger_id="1.submit.first"))
+    assert "Saved" in json.dumps(answer["view"])  # "Saving...", then the outcome
     [row] = export(run_cli, env, "reflection")
     assert (row["user"], row["channel"], row["choice"], row["behavior"], row["shared"],
             row["source"]) == (BOB, TEAM, "take", "respect-for-people", True, "modal")
@@ -95,8 +96,9 @@ def test_modal_opens_validates_and_stores_once(fake, bot, run_cli, env):
     assert "saved" in fake.ephemerals(TEAM, BOB)[-1]["text"]
     home = fake.wait_for(lambda: fake.home_view(BOB))
     assert "run the retro" in json.dumps(home)
-    # the same submission again (a retry) stores nothing more
-    assert slack.interact(sd.submission(modal, BOB, values)) == {}
+    # the form sent again (a double click: a new trigger_id) is saved once, and says so
+    answer = slack.interact(sd.submission(modal, BOB, values, trigger_id="2.submit.again"))
+    assert "Saved" in json.dumps(answer["view"])
     assert len(export(run_cli, env, "reflection")) == 1
 
 
@@ -137,7 +139,7 @@ def test_quick_reflections_and_add_details(fake, bot, run_cli, env):
     assert text_input["element"]["initial_value"] == "I ran the stand-up at the board"
     values = sd.reflect_values("I ran the stand-up at the board; the team fixed two snags.",
                                "take", "go-to-gemba")
-    assert slack.interact(sd.submission(modal, BOB, values)) == {}
+    assert "Saved" in json.dumps(slack.interact(sd.submission(modal, BOB, values))["view"])
     rows = export(run_cli, env, "reflection")
     assert len(rows) == 3
     assert rows[0]["behavior"] == "go-to-gemba" and rows[0]["updated_at"]

@@ -64,7 +64,9 @@ def test_a_click_a_command_and_a_form_reach_the_bot_as_slack_payloads(box):
     good = call(box, "/sandbox/submit", {"as": "U0SANDBOB", "view_id": modal["id"], "values": {
         "reflect_text/text": "Asked for help early", "reflect_choice/choice": "take"}})
     assert "errors" not in good
-    assert call(box, "/sandbox/state?as=U0SANDBOB")["modal"] is None
+    # "Saving...", then the worker's outcome in the same form
+    box.fake.wait_for(lambda: "Saved" in (call(box, "/sandbox/state?as=U0SANDBOB")["modal"]
+                                          or {}).get("html", ""))
     [row] = [r for r in box.bot.store.reflections_of("U0SANDBOB")
              if r["text"] == "Asked for help early"]
     assert row["choice"] == "take"

@@ -125,9 +125,12 @@ def test_walk_through_prompt_click_reply_reflect_home_digest(page, tmp_path, san
         dialog.locator("textarea").fill("Let Chen chair the planning meeting.")
         dialog.get_by_label("I took the lead").check()
         page.click("#modal-submit")
-        playwright.expect(page.locator("dialog[open]")).to_have_count(0)
+        # "Saving...", then the worker's outcome in the same form, and a private confirmation
+        playwright.expect(dialog).to_contain_text("Saved")
         playwright.expect(page.locator(".msg.ephemeral").last).to_contain_text(
             "Reflection saved (I took the lead)")
+        page.click("#modal-close")
+        playwright.expect(page.locator("dialog[open]")).to_have_count(0)
 
     def open_the_home_tab():
         page.click("#home-tab")

@@ -260,7 +260,7 @@ def test_forget_removes_what_they_saw_and_what_was_seen_in_them(store, clock):
                           directory=None, message=message)
     assert store.held_sightings(SEER) == {"sightings": 1, "sightings_about": 1}
     assert store.forget_sightings(SEER) == {"sightings": 1, "sightings_about": 1,
-                                            "sighting_dms": 1}
+                                            "sighting_dms": 1, "sent_dms": 0}
     assert store.held_sightings(SEER) == {"sightings": 0, "sightings_about": 0}
     assert [r["id"] for r in store.sightings_about(ABOUT)] == [kept]
     # the DM quoting the forgotten seer's words is gone; the other one still waits
@@ -355,3 +355,14 @@ def test_dm_words(extra, shows, hides):
     for words in hides:
         assert words not in everything
     assert "asked &gt; told" in everything and "/reflect settings" in everything
+
+
+def test_forget_removes_a_sent_dm_quoting_the_seer(store, clock):
+    # the text of a DM already sent stays in the outbox: forgetting the seer removes it too
+    sightings.save(store, clock, SEER, Draft(ABOUT, "kept the line calm"), behaviors=set(),
+                   directory=None, message=message)
+    [dm] = store.pending_dms()
+    assert store.claim_dm(dm["id"])
+    store.finish_dm(dm["id"], "sent", clock.now())
+    assert store.forget_sightings(SEER)["sent_dms"] == 1
+    assert store.dms_to(ABOUT) == []

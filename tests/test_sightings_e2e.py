@@ -221,12 +221,13 @@ def test_saw_alone_opens_the_form_which_checks_and_stores_once(fake, bot, run_cl
             row["in_digest"]) == (BOB, ADA, TEAM, "go-to-gemba", True, False)
     [dm] = dms(env, ADA)
     assert BOB not in dm["text"] + dm["blocks"] and "torque looked off" in dm["blocks"]
-    # the same submission again (a retry) stores nothing more
-    assert slack.interact(sd.submission(modal, BOB, good)) == {}
+    # the form sent again (a double click) stores nothing more, and says it is saved
+    answer = slack.interact(sd.submission(modal, BOB, good))
+    assert "Already saved" in json.dumps(answer["view"])
     assert len(export(run_cli, env)) == 1 and len(dms(env, ADA)) == 1
     # a form leadbot never opened, or someone else's, stores nothing
-    for view, user in [({**modal, "id": "V0FORGED"}, BOB), (modal, ADA)]:
-        answer = slack.interact(sd.submission(view, user, values(BOB, "sneaky")))
+    for view, user, about in [({**modal, "id": "V0FORGED"}, BOB, ADA), (modal, ADA, BOB)]:
+        answer = slack.interact(sd.submission(view, user, values(about, "sneaky")))
         assert answer["response_action"] == "update"
         assert "no longer open" in json.dumps(answer["view"])
     assert len(export(run_cli, env)) == 1

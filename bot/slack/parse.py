@@ -42,11 +42,29 @@ def parse_event(body: dict, bot_user_id: str | None) -> Work | None:
         user = event.get("user")
         if item.get("type") != "message" or not user or user == bot_user_id:
             return None
-        reaction = Reaction(channel=item["channel"], ts=item["ts"], user=user,
+        reaction = Reaction(channel=item["channel"], ts=slack_ts(item["ts"]), user=user,
                             reaction=event.get("reaction", ""),
                             added=kind == "reaction_added", event_ts=event["event_ts"])
         return key, "reaction", asdict(reaction), user
     return None
+
+
+TS = re.compile(r"^\d{1,12}(\.\d{1,9})?$")
+
+
+def slack_ts(value: Any) -> str:
+    """A message timestamp as Slack writes them ("1764000000.000100"); ValueError otherwise,
+    so an event that could never be stored is refused before it reaches the inbox."""
+    if not isinstance(value, str) or not TS.match(value):
+        raise ValueError(f"not a Slack timestamp: {str(value)[:40]!r}")
+    return value
+
+
+def clean_text(text: Any) -> str:
+    """Words as SQLite can store them: a lone surrogate (invalid in UTF-8) becomes U+FFFD."""
+    if not isinstance(text, str):
+        return ""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def _parse_message(key: str, event: dict, bot_user_id: str | None) -> Work | None:
@@ -55,8 +73,9 @@ def _parse_message(key: str, event: dict, bot_user_id: str | None) -> Work | Non
     if subtype in PERSON_SUBTYPES:
         if not _is_reply(event, bot_user_id):
             return None
-        reply = Reply(channel=channel, thread_ts=event["thread_ts"], ts=event["ts"],
-                      user=event["user"], text=event.get("text") or "")
+        reply = Reply(channel=channel, thread_ts=slack_ts(event["thread_ts"]),
+                      ts=slack_ts(event["ts"]), user=event["user"],
+                      text=clean_text(event.get("text")))
         return key, "reply", asdict(reply), reply.user
     if subtype == "message_changed":
         message = dict(event.get("message") or {})
@@ -67,15 +86,16 @@ def _parse_message(key: str, event: dict, bot_user_id: str | None) -> Work | Non
         # Only real edits: unfurls and reply-count updates change a message without "edited".
         if not message.get("edited") or not _is_reply(message, bot_user_id):
             return None
-        edit = Edit(channel=channel, thread_ts=message["thread_ts"], ts=message["ts"],
-                    user=message["user"], text=message.get("text") or "",
-                    edited_ts=message["edited"].get("ts") or event["ts"])
+        edit = Edit(channel=channel, thread_ts=slack_ts(message["thread_ts"]),
+                    ts=slack_ts(message["ts"]), user=message["user"],
+                    text=clean_text(message.get("text")),
+                    edited_ts=slack_ts(message["edited"].get("ts") or event["ts"]))
         return key, "edit", asdict(edit), edit.user
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}
         if previous.get("bot_id") or not event.get("deleted_ts"):
             return None
-        delete = Delete(channel=channel, ts=event["deleted_ts"],
+        delete = Delete(channel=channel, ts=slack_ts(event["deleted_ts"]),
                         thread_ts=previous.get("thread_ts"), user=previous.get("user"),
                         event_ts=event.get("event_ts") or event["ts"])
         return key, "delete", asdict(delete), delete.user

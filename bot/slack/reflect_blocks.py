@@ -82,6 +82,12 @@ def expired_modal() -> View:
                                 "`/reflect` to write your reflection again.")]}
 
 
+def saving_modal() -> View:
+    """What the form shows the moment it is sent, until the worker has saved it."""
+    return {"type": "modal", "title": plain("Reflect"), "close": plain("Close"),
+            "blocks": [section(":hourglass_flowing_sand: Saving your reflection...")]}
+
+
 def saved_modal() -> View:
     """The form's own confirmation, when it was opened from the Home tab."""
     return {"type": "modal", "title": plain("Reflect"), "close": plain("Close"),
@@ -214,6 +220,7 @@ FORGET_WORDS = {"choices": "choices", "replies": "thread replies", "reactions": 
                 "sightings": "sightings you recorded",
                 "sightings about them": "sightings about you",
                 "messages waiting": "messages waiting to be sent",
+                "sent messages quoting them": "sent messages quoting you",
                 "pending answers": "answers not yet recorded"}
 
 

@@ -95,6 +95,25 @@ def expired_modal() -> View:
                                 "`/saw` to record what you saw again.")]}
 
 
+def saving_modal() -> View:
+    """What the form shows the moment it is sent, until the worker has saved it."""
+    return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),
+            "blocks": [section(":hourglass_flowing_sand: Saving what you saw...")]}
+
+
+def already_saved_modal() -> View:
+    """The same form sent twice: the first one was saved."""
+    return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),
+            "blocks": [section(":white_check_mark: Already saved: this form was sent twice, "
+                               "and is kept once.")]}
+
+
+def not_saved_modal(reason: str) -> View:
+    """A submitted form the worker could not store (the person was deactivated meanwhile)."""
+    return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),
+            "blocks": [section(f"Nothing was saved. {escape(reason)}")]}
+
+
 def gone_modal() -> View:
     """"Add details" on a sighting that is no longer stored (forgotten meanwhile)."""
     return {"type": "modal", "title": plain(TITLE), "close": plain("Close"),

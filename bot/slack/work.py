@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.services import answers
+from bot.slack import deferred
 from bot.slack.blocks import (
     build_choice_confirmation,
     build_counts_block,
@@ -16,6 +17,7 @@ from bot.slack.blocks import (
     with_counts,
 )
 from bot.slack.context import Services
+from bot.slack.errors import best_effort
 from bot.slack.home import publish_home
 from bot.worker import Handler, ManyHandler
 
@@ -26,13 +28,14 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
     """The inbox handlers, by kind."""
     store = services.store
     return {
+        **deferred.handlers(services, client),
         "reply": lambda p: answers.record_reply(store, answers.Reply(**p)),
         "edit": lambda p: answers.apply_edit(store, answers.Edit(**p)),
         "delete": lambda p: answers.apply_delete(store, answers.Delete(**p)),
         "reaction": lambda p: answers.record_reaction(store, answers.Reaction(**p)),
         "click": lambda p: handle_click(services, client, p),
         "home": lambda p: publish_home(services, client, p["user"]),
-        "ephemeral": lambda p: client.chat_postEphemeral(**p),
+        "ephemeral": lambda p: best_effort(client.chat_postEphemeral, **p),
     }
 
 
@@ -54,12 +57,14 @@ def handle_click(services: Services, client: WebClient, payload: dict[str, Any])
     """Record the choice, confirm it privately, refresh the live counts on the prompt."""
     click = answers.Click(**payload)
     outcome = answers.record_click(services.store, services.clock, click)
+    # A confirmation that cannot reach the person (they left the channel) does not stop the
+    # live counts from being updated.
     if not outcome.known_post:
-        client.chat_postEphemeral(channel=click.channel, user=click.user,
-                                  text=unknown_post_text())
+        best_effort(client.chat_postEphemeral, channel=click.channel, user=click.user,
+                    text=unknown_post_text())
         return
-    client.chat_postEphemeral(channel=click.channel, user=click.user,
-                              text=build_choice_confirmation(click.choice, outcome.previous))
+    best_effort(client.chat_postEphemeral, channel=click.channel, user=click.user,
+                text=build_choice_confirmation(click.choice, outcome.previous))
     post = services.store.get_post(outcome.post_id)
     if not post or not post.get("blocks"):
         return

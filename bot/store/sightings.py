@@ -115,13 +115,15 @@ class SightingQueries:
 
     @locked
     def forget_sightings(self, user: str) -> dict[str, int]:
-        """Delete the sightings ``user`` recorded or is the subject of, and the DMs still
-        waiting that would quote their words to someone else; how many of each."""
+        """Delete the sightings ``user`` recorded or is the subject of, and the DMs that quote
+        their words to someone else, waiting or already sent (the text of a sent one is kept
+        in the outbox); how many of each."""
+        quoting = ("FROM outbox WHERE id IN "
+                   "(SELECT dm_id FROM sightings WHERE seer = ? AND dm_id IS NOT NULL)")
         with self.db.atomic():
-            dms = self.db.execute(
-                "DELETE FROM outbox WHERE status = 'pending' AND id IN "
-                "(SELECT dm_id FROM sightings WHERE seer = ? AND dm_id IS NOT NULL)",
-                [user]).rowcount
+            dms = self.db.execute(f"DELETE {quoting} AND status = 'pending'", [user]).rowcount
+            sent = self.db.execute(f"DELETE {quoting}", [user]).rowcount
             by = self.db.execute("DELETE FROM sightings WHERE seer = ?", [user]).rowcount
             about = self.db.execute("DELETE FROM sightings WHERE about = ?", [user]).rowcount
-        return {"sightings": by, "sightings_about": about, "sighting_dms": dms}
+        return {"sightings": by, "sightings_about": about, "sighting_dms": dms,
+                "sent_dms": sent}

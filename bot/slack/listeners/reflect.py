@@ -15,11 +15,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import reflections
-from bot.services.people import forget_person
 from bot.services.reflections import Draft, InvalidReflection
 from bot.slack import ids
 from bot.slack import reflect_blocks as rb
 from bot.slack.context import Services
+from bot.slack.deferred import defer, request_key
 from bot.slack.parse import parse_reflect_values, plain_from_slack
 from bot.slack.registry import Registry
 from bot.slack.settings_blocks import settings_blocks
@@ -77,10 +77,12 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return "Slack did not open the form in time; please try again."
-    services.store.record_modal(opened["view"]["id"], user, purpose, services.clock.now(),
-                                channel=channel,
-                                reflection_id=reflection["id"] if reflection else None,
-                                follow_up_id=follow_up["id"] if follow_up else None)
+    view_id = opened["view"]["id"]
+    # Through the inbox, like the submission that will follow it: a locked database delays it.
+    defer(services, "modal", f"modal:{view_id}",
+          {"view_id": view_id, "user": user, "purpose": purpose, "channel": channel,
+           "reflection_id": reflection["id"] if reflection else None,
+           "follow_up_id": follow_up["id"] if follow_up else None}, user)
     return None
 
 
@@ -98,18 +100,15 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
             ack()
     elif request.action == "quick":
         try:
-            draft = Draft(request.text, request.choice)
-            reflection_id = reflections.save(store, services.clock, user, draft,
-                                             behaviors=set(services.themes()),
-                                             channel=_configured(services, channel),
-                                             source="quick")
+            draft = Draft(request.text, request.choice).checked(set(services.themes()))
         except InvalidReflection as exc:
             ack(text=f"Nothing was saved. {exc} (`/reflect` opens the form.)")
             return
-        saved = store.reflection(reflection_id)
-        ack(blocks=rb.quick_saved(reflection_id, saved["text"], saved["choice"]),
-            text=rb.saved_text(saved["choice"], False))
-        refresh_home(services, user)
+        # saved by the worker, which answers through response_url; a replay is dropped
+        defer(services, "reflect_quick", request_key("command", body),
+              {"user": user, "channel": _configured(services, channel), "text": draft.text,
+               "choice": draft.choice, "response_url": body.get("response_url")}, user)
+        ack()
     elif request.action == "history":
         seen = rb.sightings_section(store.sightings_by(user, 5), store.sightings_about(user, 5),
                                     tz)
@@ -133,39 +132,19 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
 
 
 def on_submit(ack: Ack, body: dict, services: Services) -> None:
-    """A submitted reflection form: check it, store it once, confirm."""
+    """A submitted reflection form: checked from the payload alone (mistakes shown on their
+    field), then saved by the worker, which replaces "Saving..." with the outcome."""
     view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
-    store = services.store
-    modal = store.modal(view.get("id", ""))
-    if modal is None or modal["user"] != user or modal["purpose"] not in PURPOSES:
-        log.warning("a reflection form leadbot did not open for %s was submitted; ignored",
-                    user)
-        ack(response_action="update", view=rb.expired_modal())
-        return
     draft = parse_reflect_values((view.get("state") or {}).get("values") or {})
-    behaviors = set(services.themes())
     try:
-        draft = draft.checked(behaviors)
+        draft = draft.checked(set(services.themes()))
     except InvalidReflection as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
         return
-    with store.batch():
-        if not store.close_modal(modal["view_id"], services.clock.now()):
-            ack()  # the same submission again: stored the first time
-            return
-        amended = modal["reflection_id"] is not None and reflections.amend(
-            store, services.clock, user, modal["reflection_id"], draft, behaviors=behaviors)
-        if not amended:  # a new reflection, or its quick version was forgotten meanwhile
-            reflections.save(store, services.clock, user, draft, behaviors=behaviors,
-                             channel=modal["channel"], follow_up_id=modal["follow_up_id"])
-    if modal["purpose"] == "reflect" and modal["channel"]:
-        ack()
-        text = rb.saved_text(draft.choice, draft.shared, _named(services, modal["channel"]))
-        _later(services, "ephemeral", {"channel": modal["channel"], "user": user, "text": text},
-               user)
-    else:
-        ack(response_action="update", view=rb.saved_modal())
-    refresh_home(services, user)
+    defer(services, "reflect_submit", request_key("view", body),
+          {"view_id": view.get("id", ""), "user": user, "text": draft.text,
+           "choice": draft.choice, "behavior": draft.behavior, "shared": draft.shared}, user)
+    ack(response_action="update", view=rb.saving_modal())
 
 
 def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
@@ -201,14 +180,13 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
         respond(text=problem, replace_original=False)
 
 
-def on_forget(ack: Ack, body: dict, respond: Respond, services: Services) -> None:
-    """The confirmed ``/reflect forget``: delete everything about whoever clicked."""
-    ack()
+def on_forget(ack: Ack, body: dict, services: Services) -> None:
+    """The confirmed ``/reflect forget``: the worker deletes everything about whoever clicked
+    (in order with their other answers) and says what it deleted."""
     user = (body.get("user") or {}).get("id", "")
-    report = forget_person(services.store, services.inbox, user)
-    log.info("forgot %s at their request: %s", user, report)
-    respond(text=rb.forgotten_text(report), replace_original=True)
-    refresh_home(services, user)
+    defer(services, "forget", request_key("forget", body),
+          {"user": user, "response_url": body.get("response_url")}, user)
+    ack()
 
 
 def on_keep(ack: Ack, respond: Respond) -> None:
@@ -243,8 +221,8 @@ def register(registry: Registry, services: Services) -> None:
         on_open(ack, body, client, respond, services)
 
     @registry.action(ids.FORGET_CONFIRM_ACTION)
-    def forget(ack: Ack, body: dict, respond: Respond) -> None:
-        on_forget(ack, body, respond, services)
+    def forget(ack: Ack, body: dict) -> None:
+        on_forget(ack, body, services)
 
     @registry.action(ids.FORGET_CANCEL_ACTION)
     def keep(ack: Ack, respond: Respond) -> None:

@@ -19,6 +19,7 @@ from bot.services.sightings import Draft, InvalidSighting, OwnSighting
 from bot.slack import ids
 from bot.slack import sighting_blocks as sb
 from bot.slack.context import Services
+from bot.slack.deferred import defer, request_key, sighting_draft
 from bot.slack.parse import is_direct_conversation, plain_from_slack
 from bot.slack.registry import Registry
 
@@ -95,9 +96,10 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
     except SlackApiError as exc:
         log.warning("views.open failed: %s", exc.response.get("error"))
         return NO_FORM
-    services.store.record_modal(opened["view"]["id"], user, PURPOSE, services.clock.now(),
-                                channel=channel,
-                                reflection_id=sighting["id"] if sighting else None)
+    view_id = opened["view"]["id"]
+    defer(services, "modal", f"modal:{view_id}",
+          {"view_id": view_id, "user": user, "purpose": PURPOSE, "channel": channel,
+           "reflection_id": sighting["id"] if sighting else None}, user)
     return None
 
 
@@ -128,59 +130,40 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
             else:
                 ack()
             return
-        sighting_id = sightings.save(services.store, services.clock, user, draft,
-                                     behaviors=set(services.themes()),
-                                     directory=services.directory,
-                                     message=_message(services), channel=channel)
+        sightings.check_person(draft.about, services.directory)  # a bot, or deactivated
     except OwnSighting as exc:
         ack(text=str(exc))
         return
     except InvalidSighting as exc:
         ack(blocks=sb.help_blocks(str(exc)), text=f"Nothing was saved. {exc}")
         return
-    saved = services.store.sighting(sighting_id) or {}
-    ack(blocks=sb.quick_saved(saved), text=sb.saved_text(saved))
+    # saved by the worker, which answers through response_url; a replay is dropped
+    defer(services, "saw_quick", request_key("command", body),
+          {"user": user, "draft": sighting_draft(draft), "channel": channel,
+           "response_url": body.get("response_url")}, user)
+    ack()
 
 
 def on_submit(ack: Ack, body: dict, services: Services) -> None:
-    """A submitted sighting form: check it, store it once (or amend it), confirm in the form."""
+    """A submitted sighting form: checked from the payload (and who the person is), mistakes
+    shown on their field; then saved (or amended) by the worker, which updates the form."""
     view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
-    store = services.store
-    modal = store.modal(view.get("id", ""))
-    if modal is None or modal["user"] != user or modal["purpose"] != PURPOSE:
-        log.warning("a sighting form leadbot did not open for %s was submitted; ignored", user)
-        ack(response_action="update", view=sb.expired_modal())
-        return
     draft = parse_values((view.get("state") or {}).get("values") or {})
     behaviors = set(services.themes())
-    sighting_id = modal["reflection_id"]  # set for "Add details"
+    details = ids.SIGHTING_PERSON[0] not in ((view.get("state") or {}).get("values") or {})
     try:
-        if sighting_id is None:
+        if details:  # "Add details": the person is not part of that form
+            draft = draft.words_checked(behaviors)
+        else:
             draft = sightings.check(draft, user, behaviors=behaviors,
                                     directory=services.directory)
-        else:  # "Add details": the person is not part of that form
-            draft = draft.words_checked(behaviors)
     except InvalidSighting as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
         return
-    amended = None
-    with store.batch():
-        if not store.close_modal(modal["view_id"], services.clock.now()):
-            ack()  # the same submission again: stored the first time
-            return
-        if sighting_id is None:
-            sighting_id = sightings.save(store, services.clock, user, draft,
-                                         behaviors=behaviors, directory=services.directory,
-                                         message=_message(services), channel=modal["channel"],
-                                         permalink=sb.permalink_of(view))
-        else:
-            amended = sightings.amend(store, services.clock, user, sighting_id, draft,
-                                      behaviors=behaviors, message=_message(services))
-    saved = store.sighting(sighting_id)
-    if saved is None or (amended is not None and not amended.found):
-        ack(response_action="update", view=sb.gone_modal())
-        return
-    ack(response_action="update", view=sb.saved_modal(saved, amended))
+    defer(services, "sighting_submit", request_key("view", body),
+          {"view_id": view.get("id", ""), "user": user, "draft": sighting_draft(draft),
+           "permalink": sb.permalink_of(view)}, user)
+    ack(response_action="update", view=sb.saving_modal())
 
 
 def on_prompt_button(ack: Ack, body: dict, client: WebClient, respond: Respond,

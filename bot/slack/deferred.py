@@ -1,0 +1,210 @@
+"""Slash commands and form submissions after their ack: what the inbox worker does with them.
+
+A listener checks what it can from the payload alone (a mistake is answered at once, in the
+ack), writes the work to the inbox under a key made from Slack's ``trigger_id`` (a replayed
+request has the same one, so it is recognised and dropped), and acks. The worker then writes
+the main database and answers the person: through the command's ``response_url``, by updating
+the form, or with an ephemeral message. A locked main database delays the answer; it never
+loses the work. Each Slack answer is its own inbox item, so retrying one never saves twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import asdict
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.services import reflections, sightings
+from bot.services.people import forget_person
+from bot.services.reflections import Draft
+from bot.services.sightings import InvalidSighting
+from bot.slack import reflect_blocks as rb
+from bot.slack import sighting_blocks as sb
+from bot.slack.context import Services
+from bot.slack.errors import best_effort
+from bot.slack.home import publish_home
+from bot.worker import Handler
+
+log = logging.getLogger(__name__)
+REFLECT_PURPOSES = ("reflect", "reflect-home")
+SIGHTING_PURPOSE = "sighting"
+
+
+class NotYet(Exception):
+    """The work depends on an item still waiting in the inbox (the form's record): retried."""
+
+
+def request_key(kind: str, body: dict) -> str:
+    """The inbox key of a command or submission: Slack's trigger_id is new for each one and
+    the same in a replay, so a replay is recognised."""
+    trigger = body.get("trigger_id") or uuid.uuid4().hex
+    view_id = (body.get("view") or {}).get("id")
+    return f"{kind}:{view_id}:{trigger}" if view_id else f"{kind}:{trigger}"
+
+
+def defer(services: Services, kind: str, key: str, payload: dict[str, Any],
+          user: str | None) -> bool:
+    """Put work in the inbox; False when the key was seen before (a replay: do nothing)."""
+    if services.inbox is None:
+        return False
+    return services.inbox.put(key, kind, {**payload, "key": key}, services.clock.now(),
+                              user=user)
+
+
+def answer(services: Services, p: dict[str, Any], body: dict[str, Any]) -> None:
+    """Answer the person through the command's response_url (an inbox item of its own)."""
+    if p.get("response_url"):
+        defer(services, "respond", f"{p['key']}:answer", {"url": p["response_url"],
+                                                          "body": body}, None)
+
+
+def update_view(services: Services, p: dict[str, Any], view: dict[str, Any]) -> None:
+    """Replace the submitted form's "Saving..." with the outcome (an inbox item of its own)."""
+    defer(services, "view_update", f"{p['key']}:view", {"view_id": p["view_id"], "view": view},
+          None)
+
+
+def _later(services: Services, kind: str, p: dict[str, Any], payload: dict[str, Any]) -> None:
+    defer(services, kind, f"{p['key']}:{kind}", payload, p["user"])
+
+
+def respond(p: dict[str, Any]) -> None:
+    """POST an answer to a response_url; a 5xx or a dropped connection is retried."""
+    response = WebhookClient(p["url"], timeout=10).send_dict(p["body"])
+    if response.status_code >= 500 or response.status_code == 429:
+        raise ConnectionError(f"response_url answered {response.status_code}")
+    if response.status_code != 200:  # expired (30 minutes) or used up: not retried
+        log.warning("response_url answered %s (%s); the answer was not shown",
+                    response.status_code, response.body[:100])
+
+
+def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]:
+    """The inbox handlers for deferred commands and submissions, by kind."""
+    store, clock = services.store, services.clock
+
+    def modal(p: dict[str, Any]) -> None:
+        store.record_modal(p["view_id"], p["user"], p["purpose"], clock.now(),
+                           channel=p.get("channel"), reflection_id=p.get("reflection_id"),
+                           follow_up_id=p.get("follow_up_id"))
+
+    def form_record(p: dict[str, Any], purposes: tuple[str, ...]) -> dict | None:
+        """The record of the form submitted, if leadbot opened it for this person."""
+        row = store.modal(p["view_id"])
+        if row is None and services.inbox is not None and services.inbox.waiting(
+                f"modal:{p['view_id']}"):
+            raise NotYet(f"the record of form {p['view_id']} is still in the inbox")
+        if row is None or row["user"] != p["user"] or row["purpose"] not in purposes:
+            log.warning("a form leadbot did not open for %s was submitted; ignored", p["user"])
+            return None
+        return row
+
+    def reflect_quick(p: dict[str, Any]) -> None:
+        reflection_id = reflections.save(store, clock, p["user"], Draft(p["text"], p["choice"]),
+                                         behaviors=set(services.themes()),
+                                         channel=p.get("channel"), source="quick")
+        saved = store.reflection(reflection_id) or {}
+        answer(services, p, {"response_type": "ephemeral",
+                             "text": rb.saved_text(saved.get("choice"), False),
+                             "blocks": rb.quick_saved(reflection_id, saved.get("text") or "",
+                                                      saved.get("choice"))})
+        _later(services, "home", p, {"user": p["user"]})
+
+    def reflect_submit(p: dict[str, Any]) -> None:
+        row = form_record(p, REFLECT_PURPOSES)
+        if row is None:
+            update_view(services, p, rb.expired_modal())
+            return
+        draft = Draft(p["text"], p.get("choice"), p.get("behavior"), bool(p.get("shared")))
+        behaviors = set(services.themes())
+        with store.batch():
+            if not store.close_modal(row["view_id"], clock.now()):
+                update_view(services, p, rb.saved_modal())  # sent twice: saved the first time
+                return
+            amended = row["reflection_id"] is not None and reflections.amend(
+                store, clock, p["user"], row["reflection_id"], draft, behaviors=behaviors)
+            if not amended:  # a new reflection, or its quick version was forgotten meanwhile
+                reflections.save(store, clock, p["user"], draft, behaviors=behaviors,
+                                 channel=row["channel"], follow_up_id=row["follow_up_id"])
+        update_view(services, p, rb.saved_modal())
+        if row["purpose"] == "reflect" and row["channel"]:
+            channel = services.channel_config(row["channel"])
+            text = rb.saved_text(draft.choice, draft.shared, bool(channel and channel.show_names))
+            _later(services, "ephemeral", p, {"channel": row["channel"], "user": p["user"],
+                                              "text": text})
+        _later(services, "home", p, {"user": p["user"]})
+
+    def sighting_message(row: dict) -> str:
+        return sb.sighting_dm(row, services.themes())
+
+    def saw_quick(p: dict[str, Any]) -> None:
+        draft = sightings.Draft(**p["draft"])
+        try:
+            sighting_id = sightings.save(store, clock, p["user"], draft,
+                                         behaviors=set(services.themes()),
+                                         directory=services.directory, message=sighting_message,
+                                         channel=p.get("channel"))
+        except InvalidSighting as exc:
+            answer(services, p, {"response_type": "ephemeral",
+                                 "text": f"Nothing was saved. {exc}",
+                                 "blocks": sb.help_blocks(str(exc))})
+            return
+        saved = store.sighting(sighting_id) or {}
+        answer(services, p, {"response_type": "ephemeral", "text": sb.saved_text(saved),
+                             "blocks": sb.quick_saved(saved)})
+
+    def sighting_submit(p: dict[str, Any]) -> None:
+        row = form_record(p, (SIGHTING_PURPOSE,))
+        if row is None:
+            update_view(services, p, sb.expired_modal())
+            return
+        draft = sightings.Draft(**p["draft"])
+        behaviors = set(services.themes())
+        sighting_id, amended = row["reflection_id"], None  # set for "Add details"
+        try:
+            with store.batch():
+                if not store.close_modal(row["view_id"], clock.now()):
+                    update_view(services, p, sb.already_saved_modal())  # sent twice
+                    return
+                if sighting_id is None:
+                    sighting_id = sightings.save(store, clock, p["user"], draft,
+                                                 behaviors=behaviors,
+                                                 directory=services.directory,
+                                                 message=sighting_message,
+                                                 channel=row["channel"],
+                                                 permalink=p.get("permalink"))
+                else:
+                    amended = sightings.amend(store, clock, p["user"], sighting_id, draft,
+                                              behaviors=behaviors, message=sighting_message)
+        except InvalidSighting as exc:  # rolled back, the form still open: it can be sent again
+            update_view(services, p, sb.not_saved_modal(str(exc)))
+            return
+        saved = store.sighting(sighting_id)
+        if saved is None or (amended is not None and not amended.found):
+            update_view(services, p, sb.gone_modal())
+        else:
+            update_view(services, p, sb.saved_modal(saved, amended))
+
+    def forget(p: dict[str, Any]) -> None:
+        # The worker is the only one handling items here: no need to wait for it.
+        report = forget_person(store, services.inbox, p["user"], clock, wait_for_worker=False)
+        log.info("forgot a person at their request: %s", report)
+        answer(services, p, {"text": rb.forgotten_text(report), "replace_original": True})
+        if client is not None:  # their Home tab, emptied, without queueing anything about them
+            best_effort(publish_home, services=services, client=client, user=p["user"])
+
+    def view_update(p: dict[str, Any]) -> None:
+        if client is not None:
+            best_effort(client.views_update, view_id=p["view_id"], view=p["view"])
+
+    return {"modal": modal, "reflect_quick": reflect_quick, "reflect_submit": reflect_submit,
+            "saw_quick": saw_quick, "sighting_submit": sighting_submit, "forget": forget,
+            "respond": respond, "view_update": view_update}
+
+
+def sighting_draft(draft: sightings.Draft) -> dict[str, Any]:
+    """A checked sighting draft as the inbox keeps it."""
+    return asdict(draft)
