@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
+import sqlite3
 import sys
 import threading
 from datetime import UTC, datetime, time, timedelta
@@ -14,9 +16,10 @@ import click
 
 from bot import __version__
 from bot.clock import Clock, SystemClock
-from bot.config import Config, load_config
+from bot.config import Config, load_config, scale_warnings
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import EXPORT_KINDS, Store, StoreError
+from bot.store.files import explain
 from bot.yamlfile import FileProblems
 
 EXIT_USAGE = 2
@@ -42,6 +45,14 @@ class _Group(click.Group):
         except StoreError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
+        except sqlite3.Error as exc:
+            # what the opening checks could not see: a lock held too long, a page damaged
+            # since, a full disk. Errors in leadbot's own SQL are bugs and keep their traceback.
+            line = explain(exc)
+            if line is None:
+                raise
+            click.echo(f"error: {line}", err=True)
+            ctx.exit(1)
 
 
 class Env:
@@ -57,9 +68,9 @@ class Env:
         return load_config(path or self.settings.config_path)
 
     def store(self) -> Store:
-        """Open and migrate the database."""
+        """Open the database, check it is sound (PRAGMA quick_check) and migrate it."""
         if self._store is None:
-            self._store = Store.open(self.settings.db_path)
+            self._store = Store.open(self.settings.db_path, check=True)
         return self._store
 
     def close(self) -> None:
@@ -104,7 +115,9 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> N
 def check_config(env: Env, path: Path | None) -> None:
     """Validate the configuration and prompt library; print a line per channel.
 
-    Exits 2 and lists every problem (file, line, field) when the file is invalid.
+    Exits 2 and lists every problem (file, line, field) when the file is invalid; warns
+    (exit 0) when a schedule fires more often than every 5 minutes or when one minute's posts
+    would exceed Slack's posting rate.
     """
     from bot.services.summary import channel_summary
 
@@ -113,8 +126,11 @@ def check_config(env: Env, path: Path | None) -> None:
     click.echo(f"{config.path}: OK: {len(config.channels)} channel(s), library "
                f"{config.library_path} ({len(library.nudges)} nudges, "
                f"{len(library.behaviors)} themes)")
+    now = env.clock.now()
     for channel in config.channels:
-        click.echo("  " + channel_summary(config, channel, env.clock.now()))
+        click.echo("  " + channel_summary(config, channel, now))
+    for warning in scale_warnings(config, now):
+        click.echo(f"warning: {warning}", err=True)
 
 
 @cli.command()
@@ -163,7 +179,11 @@ def _parse_since(value: str | None) -> datetime | None:
             parsed = datetime.combine(parsed.date(), time(0), tzinfo=UTC)
         else:
             parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is in year 0 once in UTC
+        raise click.BadParameter(f"'{value}' is out of range: in UTC it falls before year 1 "
+                                 "or after 9999", param_hint="--since") from None
 
 
 @cli.command()
@@ -181,30 +201,46 @@ def export(env: Env, fmt: str, since: str | None, kind: str | None, output: Path
 
     since_at = _parse_since(since)
     kinds = (kind,) if kind else EXPORT_KINDS
+    if fmt == "csv" and not kind and output is None:
+        raise click.UsageError("CSV writes one file per kind: give --output FOLDER, or "
+                               "--kind KIND for a single file")
     store = env.store()
-    if fmt == "csv" and not kind:
-        if output is None:
-            raise click.UsageError("CSV writes one file per kind: give --output FOLDER, or "
-                                   "--kind KIND for a single file")
-        counts = exporter.write_csv_folder(store, since_at, output)
-        for name, count in counts.items():
-            click.echo(f"{output / name}: {count} row(s)", err=True)
-        return
-    handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
-        if fmt == "json":
-            exporter.write_json(store, kinds, since_at, handle)
-        else:
-            exporter.write_csv(store, kinds[0], since_at, handle)
-    finally:
-        if output:
-            handle.close()
+        if fmt == "csv" and not kind:
+            counts = exporter.write_csv_folder(store, since_at, output)
+            for name, count in counts.items():
+                click.echo(f"{output / name}: {count} row(s)", err=True)
+            return
+        with (output.open("w", encoding="utf-8", newline="") if output
+              else contextlib.nullcontext(sys.stdout)) as handle:
+            if fmt == "json":
+                exporter.write_json(store, kinds, since_at, handle)
+            else:
+                exporter.write_csv(store, kinds[0], since_at, handle)
+    except OSError as exc:  # a missing folder, a folder given for a file, /proc, a full disk
+        where = exc.filename or output or "standard output"
+        why = "it is a file, not a folder" if isinstance(exc, FileExistsError) else exc.strerror
+        raise _Exit(f"cannot write {where}: {why or exc}", 1) from None
 
 
 @cli.command()
 @pass_env
 def stats(env: Env) -> None:
-    """Counts per channel: posts, follow / take / pass, replies, reflections, people."""
+    """Counts per channel: posts, follow / take / pass, replies, reflections, people; and
+    the inbox's pending items and dead letters."""
+    from bot.inbox import Inbox, inbox_path
+
+    path = inbox_path(env.settings.db_path)
+    if path.exists():
+        inbox = Inbox(path)
+        try:
+            pending, dead = inbox.pending(), inbox.dead_count()
+        finally:
+            inbox.close()
+        if dead:
+            click.echo(f"Inbox: {pending} pending, {dead} dead letter(s): see `leadbot inbox`.")
+        elif pending:
+            click.echo(f"Inbox: {pending} pending.")
     rows = env.store().stats()
     if not rows:
         click.echo("Nothing recorded yet.")
@@ -218,8 +254,9 @@ def stats(env: Env) -> None:
 
 
 @cli.command()
-@click.option("--older-than", "days", type=click.IntRange(min=1), required=True,
-              help="Delete the words of what is older than this many days.")
+@click.option("--older-than", "days", type=click.IntRange(1, 36500), required=True,
+              help="Delete the words of what is older than this many days (1-36500, as "
+                   "retention_days).")
 @pass_env
 def purge(env: Env, days: int) -> None:
     """Delete the words of replies, reflections and sightings older than DAYS (counts stay).
@@ -242,8 +279,10 @@ def purge(env: Env, days: int) -> None:
 def forget(env: Env, user_id: str, yes: bool) -> None:
     """Delete everything stored about one person (USER_ID, like U0123ABCD).
 
-    Their choices, thread replies, reactions and reflections go, and any of their answers
-    still waiting in the inbox. Posts and other people's answers stay.
+    Their choices, thread replies, reactions, reflections, follow-ups, settings, the sightings
+    they recorded and those about them, the messages quoting them (waiting or sent), and their
+    items in the inbox (pending, done, dead letters). A running bot drops their work from the
+    moment this starts. Posts and other people's answers stay.
     """
     from bot.inbox import Inbox, inbox_path
     from bot.services.people import forget_person
@@ -255,11 +294,54 @@ def forget(env: Env, user_id: str, yes: bool) -> None:
         click.confirm(f"Delete everything leadbot stored about {user_id}?", abort=True)
     inbox = Inbox(inbox_path(env.settings.db_path))
     try:
-        report = forget_person(env.store(), inbox, user_id)
+        report = forget_person(env.store(), inbox, user_id, env.clock)
     finally:
         inbox.close()
     click.echo(f"Deleted for {user_id}: " + ", ".join(f"{n} {what}" for what, n in
                                                        report.items()) + ".")
+
+
+@cli.command()
+@click.option("--retry", "retry", metavar="ID|all", help="Put a dead letter (or all) back in "
+              "the queue; a running bot handles it within seconds.")
+@click.option("--drop", "drop", metavar="ID|all", help="Delete a dead letter (or all) for good.")
+@pass_env
+def inbox(env: Env, retry: str | None, drop: str | None) -> None:
+    """List the inbox's dead letters: work that failed for good, with its last error.
+
+    An item lands there after a permanent Slack error, or after failing 5 times (with
+    backoff). Fix the cause, then --retry it, or --drop it.
+    """
+    from bot.inbox import Inbox, inbox_path
+
+    if retry and drop:
+        raise click.UsageError("give --retry or --drop, not both")
+    chosen = retry or drop
+    ids = None if chosen in (None, "all") else _dead_ids(chosen)
+    box = Inbox(inbox_path(env.settings.db_path))
+    try:
+        if retry:
+            click.echo(f"Put {box.retry_dead(ids, env.clock.now())} item(s) back in the queue.")
+        elif drop:
+            click.echo(f"Dropped {box.drop_dead(ids)} dead letter(s).")
+        else:
+            _list_dead(box)
+    finally:
+        box.close()
+
+
+def _dead_ids(value: str) -> list[int]:
+    if not re.fullmatch(r"\d{1,18}(,\d{1,18})*", value):
+        raise click.BadParameter(f"'{value}' is not an id, a list of ids (1,2) or 'all'")
+    return [int(part) for part in value.split(",")]
+
+
+def _list_dead(box) -> None:
+    letters = box.dead_letters()
+    click.echo(f"{box.pending()} pending, {len(letters)} dead letter(s).")
+    for d in letters:
+        click.echo(f"{d.id}  {d.failed_at}  {d.kind}  {d.user or '-'}  {d.attempts} attempt(s)"
+                   f"  {d.key}\n    {d.last_error.splitlines()[0][:200]}")
 
 
 @cli.command()

@@ -32,6 +32,7 @@ from bot.services.retention import purge_old_words
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.context import Services
+from bot.slack.errors import describe, is_permanent
 from bot.slack.work import handlers, many_handlers
 from bot.store import Store
 from bot.worker import Worker
@@ -96,7 +97,8 @@ class Bot:
         body = {"ok": db_ok and running, "database": "ok" if db_ok else "unreachable",
                 "scheduler": "running" if running else "stopped",
                 "next_run": to_iso(nxt) if nxt else None,
-                "channels": len(self.channel_ids), "inbox_pending": self.inbox.pending()}
+                "channels": len(self.channel_ids), "inbox_pending": self.inbox.pending(),
+                "inbox_dead_letters": self.inbox.dead_count()}
         return (200 if body["ok"] else 503), body
 
 
@@ -109,7 +111,7 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     identity = check_auth(client, settings)
     log.info("connected to %s as %s (%s)", identity.get("team"), identity.get("user"),
              settings.api_url)
-    store = Store.open(settings.db_path)
+    store = Store.open(settings.db_path, check=True)  # a damaged file stops here, in words
     channel_ids = resolve_channels(client, config, store, clock)
     if not channel_ids:
         log.warning("no configured channel can be posted to yet; the bot keeps running so "
@@ -120,9 +122,12 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     services = Services(config=config, store=store, clock=clock, inbox=inbox,
                         bot_user_id=identity.get("user_id"), channel_ids=channel_ids,
                         directory=directory)
-    app = create_app(client, settings.signing_secret if http else None, services)
+    # HTTP mode: the SlackGuard in front of Bolt verifies every request on its raw bytes
+    # before anything is parsed (run_http), so Bolt does not verify it a second time.
+    app = create_app(client, None, services)
     worker = Worker(inbox, handlers(services, client), clock, stop,
-                    many=many_handlers(services), batch=store.batch)
+                    many=many_handlers(services), batch=store.batch, permanent=is_permanent,
+                    describe=describe)
     pending = inbox.pending()
     if pending:
         log.info("%d answer(s) received before the last stop are still to be recorded", pending)
@@ -191,29 +196,40 @@ def run_socket_mode(bot: Bot) -> None:
         closer.join(timeout=0.5)
 
 
-def health_wsgi(bot: Bot, inner: Callable) -> Callable:
-    """Wrap the Bolt WSGI handler with GET /healthz."""
+def health_wsgi(bot: Bot) -> Callable:
+    """A WSGI app answering /healthz: 200 or 503 with the JSON of ``Bot.health``."""
 
     def app(environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            status, body = bot.health()
-            payload = json.dumps(body).encode()
-            start_response(f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
-                           [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(payload)))])
-            return [payload]
-        return inner(environ, start_response)
+        status, body = bot.health()
+        payload = json.dumps(body).encode()
+        start_response(f"{status} {'OK' if status == 200 else 'Service Unavailable'}",
+                       [("Content-Type", "application/json"),
+                        ("Content-Length", str(len(payload)))])
+        return [payload]
 
     return app
 
 
 def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], None]) -> None:
-    """Serve /slack/events and /healthz with waitress until ``bot.stop`` is set."""
+    """Serve /slack/events (through the guard) and /healthz with waitress until ``bot.stop``."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from waitress import create_server
 
-    server = create_server(health_wsgi(bot, SlackRequestHandler(bot.app)), host=host, port=port,
-                           threads=8, ident="leadbot")
+    from bot.slack.http_guard import MAX_BODY, SlackGuard, log_server_refusals
+
+    guard = SlackGuard(SlackRequestHandler(bot.app), health_wsgi(bot),
+                       bot.settings.signing_secret, bot.clock)
+    # waitress reads each request whole, off the worker threads, before the app sees it: these
+    # bound what one client can hold. A slow or idle connection costs a descriptor, not a thread.
+    server = create_server(
+        guard, host=host, port=port, ident="leadbot", threads=8,
+        max_request_body_size=MAX_BODY + 1,  # refused at >=, so 413 past MAX_BODY, unread
+        max_request_header_size=32 * 1024,
+        inbuf_overflow=64 * 1024,  # a body past this waits in a temporary file, not in memory
+        connection_limit=500,  # past it, new connections wait in the listen backlog
+        channel_timeout=10, cleanup_interval=2,  # a silent connection is closed in 10-12 s
+        asyncore_use_poll=True)  # select() cannot watch descriptors numbered past 1023
+    log_server_refusals(server)
     real_port = server.socket.getsockname()[1]
     on_listen(host, real_port)
     thread = threading.Thread(target=server.run, name="http", daemon=True)

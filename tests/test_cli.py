@@ -167,7 +167,8 @@ def test_forget(run_cli, tmp_path, clock):
     assert result.exit_code == 0
     assert result.output.strip() == ("Deleted for U0000ANNA: 1 choices, 0 replies, 0 reactions, "
                                      "0 reflections, 0 follow-ups, 0 settings, 0 messages waiting, "
-                                     "0 sightings, 0 sightings about them, 0 pending answers.")
+                                     "0 sightings, 0 sightings about them, "
+                                     "0 sent messages quoting them, 0 pending answers.")
     users = [json.loads(line)["user"] for line in
              run_cli("export", "--kind", "choice").output.splitlines()]
     assert users == ["U0000BOB"]

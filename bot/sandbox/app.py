@@ -49,6 +49,9 @@ class Sandbox:
         self.fake = FakeSlack(bot_token=f"xoxb-sandbox-{secrets.token_hex(8)}",
                               app_token=f"xapp-sandbox-{secrets.token_hex(8)}",
                               team_name="leadbot sandbox",
+                              # message timestamps start at the sandbox's own now, so what
+                              # people write is dated today (retention counts from it)
+                              base_ts=int(self.clock.now().timestamp()),
                               bot_user_id="U0SANDBOT", bot_id="B0SANDBOT")
         self.channel_names = demo.channels(self.config)
         for channel_id, name in self.channel_names.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.slack.context import Services
@@ -21,6 +21,8 @@ from bot.slack.listeners import (
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
+# What reading a payload of an unexpected shape raises (a list where a dict belongs...).
+SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError)
 
 
 def create_app(client: WebClient, signing_secret: str | None, services: Services) -> App:
@@ -54,7 +56,15 @@ def register(app: App, services: Services) -> Registry:
     fallbacks.register(app)  # last: it takes whatever no listener above took
 
     @app.error
-    def on_error(error: Exception, body: dict) -> None:
-        log.exception("listener failed on %s", (body or {}).get("type"), exc_info=error)
+    def on_error(error: Exception, body: dict) -> BoltResponse | None:
+        kind = (body or {}).get("type") if isinstance(body, dict) else type(body).__name__
+        if isinstance(error, SHAPE_ERRORS):
+            # A payload shaped unlike anything Slack sends (only someone holding the signing
+            # secret can send one): refused with 400 and one line, not 500 and a traceback.
+            log.warning("refused a %s payload of an unexpected shape (%s: %s)", kind,
+                        type(error).__name__, str(error)[:200])
+            return BoltResponse(status=400, body="unexpected payload shape")
+        log.exception("listener failed on %s", kind, exc_info=error)
+        return None
 
     return registry

@@ -26,13 +26,15 @@ class FakeSlack:
                  signing_secret: str | None = None, spec_path: Path | str | None = None,
                  team_id: str = "T0TEAM", team_name: str = "Fake Team",
                  bot_user_id: str = "UBOT", bot_id: str = "BBOT", bot_name: str = "leadbot",
-                 app_id: str = "A0FAKE", base_ts: int = 1764000000, latency: float = 0.0,
+                 app_id: str = "A0FAKE", base_ts: int | None = None, latency: float = 0.0,
                  verification_token: str = "fake-verification-token",
                  scopes: Iterable[str] = DEFAULT_BOT_SCOPES) -> None:
         self.bot_token, self.app_token = bot_token, app_token
+        # Message timestamps start now (as Slack's do), so nothing depends on today's date:
+        # a reply is never older than the bot's retention just because the tests run late.
         self.workspace = Workspace(team_id=team_id, team_name=team_name, bot_user_id=bot_user_id,
                                    bot_id=bot_id, bot_name=bot_name, app_id=app_id,
-                                   base_ts=base_ts)
+                                   base_ts=int(time.time()) if base_ts is None else base_ts)
         self.server = Server(self.workspace, bot_token=bot_token, app_token=app_token,
                              spec_path=spec_path)
         # The bot token's scopes: calls outside them answer missing_scope, as Slack does.
@@ -308,6 +310,10 @@ class FakeSlack:
     def event_envelope(self, event: dict[str, Any], event_id: str | None = None) -> dict:
         """The event_callback envelope (for HTTP delivery or Socket Mode events_api)."""
         return self.delivery.event_envelope(event, event_id)
+
+    def new_response_url(self, kind: str = "commands") -> str:
+        """A fresh response_url whose posts are recorded in ``responses``."""
+        return self.delivery.new_response_url(kind)
 
     def command_payload(self, command: str, text: str, user_id: str, channel_id: str,
                         **fields: Any) -> dict[str, str]:
