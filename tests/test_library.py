@@ -37,10 +37,11 @@ def test_every_behaviour_in_the_notes_has_four_nudges(library):
 
 
 def test_refrain_is_quoted_exactly_with_attribution(library):
+    # the article's typographic apostrophes; tests/test_library_content.py checks the rest
     assert library.refrain.text.splitlines() == [
         "When you see good leadership, follow it if you wish.",
-        "If you don't see it, take it. If you wish.",
-        "If you don't, don't complain.",
+        "If you don’t see it, take it. If you wish.",
+        "If you don’t, don’t complain.",
     ]
     assert "John Shook" in library.refrain.attribution
 
@@ -61,7 +62,8 @@ def _base() -> dict:
 
 
 @pytest.mark.parametrize(("mutate", "field", "fragment"), [
-    (lambda d: d["nudges"].append(dict(d["nudges"][0])), "nudges[45].id", "is used twice"),
+    (lambda d: d["nudges"].append(dict(d["nudges"][0])), f"nudges[{len(_base()['nudges'])}].id",
+     "is used twice"),
     (lambda d: d["nudges"][3].update(behavior="heroics"), "nudges[3].behavior",
      "unknown behaviour 'heroics'"),
     (lambda d: d["nudges"][1].update(text="x" * 401), "nudges[1].text", "at most 400"),
