@@ -11,6 +11,7 @@ import pytest
 from bot import runtime
 from bot.clock import FixedClock
 from bot.config import load_config
+from bot.slack import ids
 from tests import slackdrive as sd
 
 pytestmark = pytest.mark.e2e
@@ -23,6 +24,21 @@ channels:
 """
 TEAM, BOB, ADA, CAT = "C0123TEAM", "U0000BOB", "U0123ADMIN", "U0000CAT"
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 10:00 in London (GMT)
+PDCA = ["What did you try?", "What happened", "What will you keep, or adjust, next time?"]
+# outcome: (what its reply says, what it must not say). "Not yet" assumes nothing was tried,
+# keeps the plan open and lets it go without guilt; the others invite the check/adjust step.
+REPLIES = {
+    "not_yet": (["Not yet", "not yet is fine", "plan still stands", "let it go",
+                 "without complaint", "Reflect on it"],
+                ["tried", "what happened", "what made it work", "taught", "got in the way",
+                 "adjust", "next time", "should", "shame", "sorry"]),
+    "worked": (["It worked", "What made it work", "keep or adjust", "Reflect on it"],
+               ["not yet"]),
+    "partly": (["Partly", "which part worked", "keep", "adjust next time", "Reflect on it"],
+               ["not yet"]),
+    "learned": (["I learned something", "What did it teach you", "keep or adjust",
+                 "Reflect on it"], ["not yet"]),
+}
 
 
 class Running:
@@ -66,6 +82,23 @@ def choose(fake, running, user, choice):
     running.slack.interaction(sd.click(fake, prompt, user, choice))
 
 
+def answer(fake, transport, user, follow_up_id, outcome, dm) -> str:
+    """Click one of the follow-up's answers; return the text of the DM that replaces it."""
+    payload = sd.button(fake, user, f"leadbot_followup_{outcome}", str(follow_up_id),
+                        message=dm)
+    url = payload["response_url"] = fake.new_response_url("actions")
+    transport.interact(payload)
+    posted = fake.wait_for(lambda: next((r for r in fake.responses if r["url"] == url), None))
+    assert posted["errors"] == []  # the fake checked the blocks against Slack's limits
+    body = posted["body"]
+    assert body["replace_original"] is True
+    buttons = body["blocks"][1]["elements"]  # the answer can still change
+    assert [e["text"]["text"] for e in buttons] == [*ids.FOLLOW_UP_OUTCOMES.values(),
+                                                   "Reflect on it"]
+    assert [e["action_id"] for e in buttons if e.get("style")] == [f"leadbot_followup_{outcome}"]
+    return body["blocks"][0]["text"]["text"]
+
+
 def test_take_on_monday_gets_one_dm_on_thursday(fake, world, slack_settings):
     running, config, clock = world
     store = running.bot.store
@@ -85,7 +118,14 @@ def test_take_on_monday_gets_one_dm_on_thursday(fake, world, slack_settings):
     [sent] = running.bot.follow_ups.run()
     assert sent.user == BOB
     [dm] = dms(fake, BOB)
-    assert "How did it go?" in str(dm["blocks"])
+    blocks = str(dm["blocks"])
+    assert "How did it go?" in blocks
+    assert all(question in blocks for question in PDCA)  # plan-do-check-act, in plain words
+    assert "If you wish" in blocks and "No answer is needed" in blocks
+    assert "You cannot type in this chat" in blocks and "press *Reflect on it*" in blocks
+    assert "you tried something" not in blocks
+    assert [e["text"]["text"] for e in dm["blocks"][2]["elements"]] == [
+        "It worked", "Partly", "Not yet", "I learned something", "Reflect on it"]
     assert "Mon 23 Nov" in dm["text"]
     assert dms(fake, CAT) == [] and dms(fake, ADA) == []
     assert running.bot.follow_ups.run() == []  # never twice
@@ -99,10 +139,14 @@ def test_take_on_monday_gets_one_dm_on_thursday(fake, world, slack_settings):
         assert len(dms(fake, BOB)) == 1
 
         # the answer is stored, linked to the choice, and shown in history
+        # each answer gets its own reply (the latest answer counts: "Partly" comes last)
         dm = {**dms(fake, BOB)[0], "channel": sent.dm_channel}
-        again.slack.interact(sd.button(fake, BOB, "leadbot_followup_partly", str(sent.follow_up_id),
-                                       message=dm))
-        fake.wait_for(lambda: again.bot.store.follow_up(sent.follow_up_id)["outcome"])
+        for outcome in ["not_yet", "worked", "learned", "partly"]:
+            reply = answer(fake, again.slack, BOB, sent.follow_up_id, outcome, dm)
+            says, never = REPLIES[outcome]
+            assert all(words in reply for words in says), (outcome, reply)
+            assert not [w for w in never if w in reply.lower()], (outcome, reply)
+            assert again.bot.store.follow_up(sent.follow_up_id)["outcome"] == outcome
         row = again.bot.store.follow_up(sent.follow_up_id)
         assert row["outcome"] == "partly"
         assert row["choice_id"] == again.bot.store.choices_of(BOB)[0]["id"]
@@ -116,6 +160,10 @@ def test_take_on_monday_gets_one_dm_on_thursday(fake, world, slack_settings):
         modal = fake.wait_for(lambda: next((v for v in fake.views if v["id"] not in before
                                             and v["type"] == "modal"), None))
         assert "take" in str(modal["blocks"][1]["element"].get("initial_option"))
+        # the form asks the follow-up's questions in its placeholder, never as its value
+        text_box = modal["blocks"][0]["element"]
+        assert "What did you try" in text_box["placeholder"]["text"]
+        assert "initial_value" not in text_box
         again.slack.interact(sd.submission(modal, BOB, sd.reflect_values("Half the team came",
                                                                           "take")))
         [reflection] = again.bot.store.reflections_of(BOB)

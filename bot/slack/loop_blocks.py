@@ -1,4 +1,9 @@
-"""Pure Block Kit builders for the learning loop: the follow-up DM after a "take"."""
+"""Pure Block Kit builders for the learning loop: the follow-up DM after a "take".
+
+The DM is a small plan-do-check-act in plain words: what did you try, what happened, what will
+you keep or adjust. People cannot type in leadbot's DM (its Messages tab is read-only), so the
+DM says where to write: "Reflect on it" opens the private reflection form.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,31 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.slack import ids
-from bot.slack.blocks import Block, mrkdwn, plain
+from bot.slack.blocks import Block, context, plain, section
 
+PDCA_QUESTIONS = (
+    "What did you try?",
+    "What happened, and was it what you expected?",
+    "What will you keep, or adjust, next time?",
+)
+WHERE_TO_WRITE = ("You cannot type in this chat: to write your answers down, press *Reflect on "
+                  "it*. It opens a private form; only you see it unless you choose to share it.")
+WRITE_IT_DOWN = "If you want to write it down, *Reflect on it* opens your private form."
 OUTCOME_REPLIES = {
-    "worked": "Good to hear. What made it work? Others in the team could try the same.",
-    "partly": "Partly is how most experiments go. What would you adjust next time?",
-    "not_yet": "Not yet is a result too: you tried, and now you know more. What got in the "
-               "way?",
-    "learned": "That is the point of trying. Write it down while it is fresh, if you like.",
+    "worked": "Good to hear. What made it work, and what will you keep or adjust next time? If "
+              "others in the team could try the same, you might tell them. " + WRITE_IT_DOWN,
+    "partly": "Partly is how most experiments go: now you can see which part worked. What will "
+              "you keep, and what will you adjust next time? " + WRITE_IT_DOWN,
+    "not_yet": "Thanks for saying so: not yet is fine. Your plan still stands if you still want "
+               "it, whenever the moment comes. If it no longer fits, it is fine to let it go, "
+               "without complaint: that is a fair choice too. If you want to note your plan "
+               "for later, *Reflect on it* opens your private form.",
+    "learned": "That is what an experiment is for. What did it teach you, and what will you keep "
+               "or adjust next time? " + WRITE_IT_DOWN,
 }
+# The reflection form opened from a follow-up shows the same questions as its placeholder.
+REFLECT_PLACEHOLDER = ("What did you try (or plan to try)? What happened? What will you keep or "
+                       "adjust next time?")
 
 
 def _when(at: datetime, tz: ZoneInfo) -> str:
@@ -24,7 +45,7 @@ def _when(at: datetime, tz: ZoneInfo) -> str:
 def follow_up_text(chosen_at: datetime, channel: str, tz: ZoneInfo) -> str:
     """The DM's notification text."""
     return (f"On {_when(chosen_at, tz)} you chose to take the lead in <#{channel}>. "
-            "How did it go?")
+            "How did it go? What did you try, what happened, what will you adjust?")
 
 
 def _reflect_button(follow_up_id: int) -> dict:
@@ -34,34 +55,47 @@ def _reflect_button(follow_up_id: int) -> dict:
             "value": f"{ids.FOLLOW_UP_REFLECT_PREFIX}{follow_up_id}"}
 
 
+def _outcome_buttons(follow_up_id: int, chosen: str | None = None) -> list[dict]:
+    buttons = []
+    for outcome, label in ids.FOLLOW_UP_OUTCOMES.items():
+        button = {"type": "button", "action_id": f"leadbot_followup_{outcome}",
+                  "text": plain(label), "value": str(follow_up_id),
+                  "accessibility_label": f"How it went: {label.lower()}"}
+        if outcome == chosen:
+            button["style"] = "primary"
+            button["accessibility_label"] += " (your answer)"
+        buttons.append(button)
+    return buttons
+
+
 def follow_up_blocks(follow_up_id: int, chosen_at: datetime, channel: str, tz: ZoneInfo,
                      permalink: str | None = None) -> list[Block]:
-    """How did it go? Four answers, and the reflection form linked to the choice."""
+    """The three check-and-adjust questions, four answers, and where to write (the form)."""
     prompt = f"<{permalink}|the prompt>" if permalink else "the prompt"
-    buttons = [{"type": "button", "action_id": f"leadbot_followup_{outcome}",
-                "text": plain(label), "value": str(follow_up_id),
-                "accessibility_label": f"How it went: {label.lower()}"}
-               for outcome, label in ids.FOLLOW_UP_OUTCOMES.items()]
+    questions = "\n".join(f"• *{question}*" for question in PDCA_QUESTIONS)
     return [
-        {"type": "section", "text": mrkdwn(
-            f"On *{_when(chosen_at, tz)}* you chose to *take the lead* on {prompt} in "
-            f"<#{channel}>. Taking the lead is a small experiment: you tried something, so "
-            "now is the time to check what happened.\n*How did it go?*")},
+        section(f"On *{_when(chosen_at, tz)}* you chose to *take the lead* on {prompt} in "
+                f"<#{channel}>. Taking the lead is a small experiment, and looking back is "
+                f"how it teaches you something. If you wish, take a minute with three "
+                f"questions:\n{questions}"),
+        section(f"*How did it go?* Pick one if you like. {WHERE_TO_WRITE}"),
         {"type": "actions", "block_id": ids.FOLLOW_UP_BLOCK,
-         "elements": [*buttons, _reflect_button(follow_up_id)]},
-        {"type": "context", "elements": [mrkdwn(
-            "Only you see this. One question per choice; leadbot will not ask again.")]},
+         "elements": [*_outcome_buttons(follow_up_id), _reflect_button(follow_up_id)]},
+        context("Only you see this in Slack. No answer is needed; leadbot asks once per "
+                "choice and will not ask again."),
     ]
 
 
 def follow_up_answered(follow_up_id: int, outcome: str, chosen_at: datetime, channel: str,
                        tz: ZoneInfo) -> list[Block]:
-    """The DM after an answer: what was noted, a next step, the reflection button."""
+    """The DM after an answer: what was noted, a fitting next step, and the buttons again (the
+    answer can change: "not yet" may become "it worked")."""
     label = ids.FOLLOW_UP_OUTCOMES[outcome]
     return [
-        {"type": "section", "text": mrkdwn(
-            f"Taking the lead on {_when(chosen_at, tz)} in <#{channel}>: noted *{label}*. "
-            + OUTCOME_REPLIES[outcome])},
+        section(f"Taking the lead on {_when(chosen_at, tz)} in <#{channel}>: noted *{label}*.\n"
+                + OUTCOME_REPLIES[outcome]),
         {"type": "actions", "block_id": ids.FOLLOW_UP_BLOCK,
-         "elements": [_reflect_button(follow_up_id)]},
+         "elements": [*_outcome_buttons(follow_up_id, outcome), _reflect_button(follow_up_id)]},
+        context("Tried it later, or see it differently now? Pick another answer; the latest "
+                "one counts."),
     ]
