@@ -31,8 +31,8 @@ class ReportQueries:
                         "NULL AS choice, p.ts, r.at, r.removed_at FROM reactions r "
                         "JOIN posts p ON p.id = r.post_id WHERE r.at >= ? ORDER BY r.at, r.id",
             "reflection": "SELECT 'reflection' AS kind, channel, user, text, choice, NULL AS ts, "
-                          "at, behavior, shared, source, updated_at, follow_up_id "
-                          "FROM reflections WHERE at >= ? ORDER BY at, id",
+                          "at, behavior, shared, shared_named, source, updated_at, "
+                          "follow_up_id FROM reflections WHERE at >= ? ORDER BY at, id",
             "follow_up": "SELECT 'follow_up' AS kind, f.channel, f.user, NULL AS text, "
                          "'take' AS choice, p.ts, f.chosen_at AS at, f.id AS follow_up_id, "
                          "f.due_at, f.status, f.sent_at, f.outcome, f.answered_at "
@@ -49,7 +49,7 @@ class ReportQueries:
             for i, row in enumerate(rows):
                 row["current"] = latest[(row["channel"], row["ts"], row["user"])] == i
         for row in rows:
-            for flag in ("shared", "anonymous", "in_digest"):
+            for flag in ("shared", "shared_named", "anonymous", "in_digest"):
                 if flag in row:
                     row[flag] = bool(row[flag])
         return rows
