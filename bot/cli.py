@@ -166,6 +166,12 @@ def preview(env: Env, days: int, channel: str | None) -> None:
                 click.echo(f"      {line}")
 
 
+PRIVATE_WARNING = ("warning: --include-private: this export holds what the forms promised to "
+                   "keep private (the words of unshared reflections, who wrote reflections "
+                   "shared without their name and anonymous sightings); keep it like the "
+                   "database.")
+
+
 def _parse_since(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -194,9 +200,20 @@ def _parse_since(value: str | None) -> datetime | None:
 @click.option("--output", "-o", type=click.Path(path_type=Path),
               help="File to write (JSON, or CSV with --kind) or folder (CSV, one file per "
                    "kind). Default: standard output.")
+@click.option("--include-private", is_flag=True,
+              help="Also export what the forms promise to keep private: the words of "
+                   "unshared reflections, and who wrote reflections shared without their name "
+                   "and anonymous sightings.")
 @pass_env
-def export(env: Env, fmt: str, since: str | None, kind: str | None, output: Path | None) -> None:
-    """Export posts, replies, choices and reflections (deleted text is never included)."""
+def export(env: Env, fmt: str, since: str | None, kind: str | None, output: Path | None,
+           include_private: bool) -> None:
+    """Export what people answered: posts, replies, choices, reactions, reflections,
+    follow-ups and sightings.
+
+    Deleted text is never included. What the forms promise to keep private (the words of
+    unshared reflections, who wrote reflections shared without their name and anonymous
+    sightings) is left out unless --include-private.
+    """
     from bot.services import export as exporter
 
     since_at = _parse_since(since)
@@ -204,19 +221,24 @@ def export(env: Env, fmt: str, since: str | None, kind: str | None, output: Path
     if fmt == "csv" and not kind and output is None:
         raise click.UsageError("CSV writes one file per kind: give --output FOLDER, or "
                                "--kind KIND for a single file")
+    if include_private:
+        click.echo(PRIVATE_WARNING, err=True)
     store = env.store()
     try:
         if fmt == "csv" and not kind:
-            counts = exporter.write_csv_folder(store, since_at, output)
+            counts = exporter.write_csv_folder(store, since_at, output,
+                                               include_private=include_private)
             for name, count in counts.items():
                 click.echo(f"{output / name}: {count} row(s)", err=True)
             return
         with (output.open("w", encoding="utf-8", newline="") if output
               else contextlib.nullcontext(sys.stdout)) as handle:
             if fmt == "json":
-                exporter.write_json(store, kinds, since_at, handle)
+                exporter.write_json(store, kinds, since_at, handle,
+                                    include_private=include_private)
             else:
-                exporter.write_csv(store, kinds[0], since_at, handle)
+                exporter.write_csv(store, kinds[0], since_at, handle,
+                                   include_private=include_private)
     except OSError as exc:  # a missing folder, a folder given for a file, /proc, a full disk
         where = exc.filename or output or "standard output"
         why = "it is a file, not a folder" if isinstance(exc, FileExistsError) else exc.strerror

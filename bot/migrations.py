@@ -230,3 +230,18 @@ def m007_sightings(db: Database) -> None:
     db.execute("CREATE INDEX sightings_seer ON sightings (seer)")
     db.execute("CREATE INDEX sightings_about ON sightings (about)")
     db.execute("CREATE INDEX sightings_channel_at ON sightings (channel, at)")
+
+
+@migrations()
+def m008_reflection_shared_named(db: Database) -> None:
+    """Whether a shared reflection shows its author's name, fixed when the person shared it
+    (the form said so then), whatever the channel's show_names becomes later. Reflections
+    shared before this were shown as "shared anonymously" in history: they stay without it."""
+    db.execute("ALTER TABLE reflections ADD COLUMN shared_named INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m009_sightings_in_digest_setting(db: Database) -> None:
+    """Each person may keep sightings about them out of the team digest (on by default)."""
+    db.execute("ALTER TABLE person_settings ADD COLUMN sightings_in_digest INTEGER NOT NULL "
+               "DEFAULT 1")

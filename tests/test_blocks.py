@@ -29,7 +29,7 @@ def test_prompt_has_refrain_attribution_context_and_three_choices():
     buttons = blocks[2]["elements"]
     assert [b["value"] for b in buttons] == ["follow", "take", "pass"]
     assert [b["text"]["text"] for b in buttons] == ["I'll follow", "I'll take the lead",
-                                                    "Not this time"]
+                                                    "I'll let it go"]
     assert [b["action_id"] for b in buttons] == list(ids.CHOICE_ACTIONS.values())
     assert "thread" in blocks[4]["elements"][0]["text"]
     assert content.fallback_text().startswith("When you see good leadership")

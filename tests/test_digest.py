@@ -158,7 +158,7 @@ def test_reflection_queries(seeded):
         "systems-not-heroes": 1}
     rows = seeded.digest_shared_reflections("C1", START, END, 10)
     assert [r["user"] for r in rows] == ["U3", "U4", "U1", "U5"]  # newest first
-    assert set(rows[0]) == {"id", "user", "text", "choice", "behavior", "at"}
+    assert set(rows[0]) == {"id", "user", "text", "choice", "behavior", "at", "shared_named"}
     assert [r["user"] for r in seeded.digest_shared_reflections("C1", START, END, 2)] == [
         "U3", "U4"]
 
@@ -177,7 +177,7 @@ def test_weekly_choice_counts_oldest_first(seeded):
 
 
 def test_build_digest_numbers(seeded, clock):
-    digest = build_digest(seeded, LIBRARY, "C1", False, clock.now(), LONDON)
+    digest = build_digest(seeded, LIBRARY, "C1", clock.now(), LONDON)
     assert (digest.channel, digest.week_start, digest.week_end) == ("C1", START, END)
     assert digest.week_end.tzinfo == LONDON
     assert digest.posts == [("nudge", "Old theme: old nudge", None),
@@ -192,8 +192,8 @@ def test_build_digest_numbers(seeded, clock):
     assert not digest.empty
 
 
-def test_shared_reflections_anonymous_unless_show_names(seeded, clock):
-    digest = build_digest(seeded, LIBRARY, "C1", False, clock.now(), LONDON)
+def test_shared_reflections_name_the_author_only_when_shared_with_the_name(seeded, clock):
+    digest = build_digest(seeded, LIBRARY, "C1", clock.now(), LONDON)
     assert digest.shared == [
         SharedReflection("Backed Sam's <idea> & it worked", None, None, None),
         SharedReflection("U4's reflection", "follow", GEMBA_NAME, None),
@@ -201,20 +201,24 @@ def test_shared_reflections_anonymous_unless_show_names(seeded, clock):
                          None),
     ]
     assert "private words" not in repr(digest)
-    named = build_digest(seeded, LIBRARY, "C1", True, clock.now(), LONDON)
-    assert [s.author for s in named.shared] == ["U3", "U4", "U1"]
+    # shared with the name (the form said so then): named, whatever the channel says today
+    seeded.record_reflection(user="U5", text="named on purpose", at=t(11, 24, 11), channel="C1",
+                             shared=True, named=True)
+    named = build_digest(seeded, LIBRARY, "C1", clock.now(), LONDON)
+    assert (named.shared[0].text, named.shared[0].author) == ("named on purpose", "U5")
+    assert all(s.author is None for s in named.shared[1:])  # shared without: still without
     assert "private words" not in repr(named)
 
 
 def test_private_reflections_never_shared(store, clock):
     reflect(store, "U1", t(11, 24), shared=False, text="only mine")
-    digest = build_digest(store, LIBRARY, "C1", True, clock.now(), LONDON)
+    digest = build_digest(store, LIBRARY, "C1", clock.now(), LONDON)
     assert digest.shared == []
     assert not digest.empty  # someone reflected, even if nobody sees what
 
 
 def test_weeks_for_the_chart(seeded, clock):
-    digest = build_digest(seeded, LIBRARY, "C1", False, clock.now(), LONDON)
+    digest = build_digest(seeded, LIBRARY, "C1", clock.now(), LONDON)
     assert [day for day, _ in digest.weeks] == [
         date(2026, 9, 30), date(2026, 10, 7), date(2026, 10, 14), date(2026, 10, 21),
         date(2026, 10, 28), date(2026, 11, 4), date(2026, 11, 11), date(2026, 11, 18)]
@@ -228,7 +232,7 @@ def test_empty_week(seeded):
     # a month later: last week had a choice, this week nothing at all
     seeded.record_choice(seeded.digest_posts("C1", START, END)[1]["id"], "U1", "pass",
                          t(12, 20))
-    digest = build_digest(seeded, LIBRARY, "C1", False, t(12, 30), LONDON)
+    digest = build_digest(seeded, LIBRARY, "C1", t(12, 30), LONDON)
     assert digest.empty
     assert (digest.counts, digest.replies, digest.people) == (
         {"follow": 0, "take": 0, "pass": 0}, 0, 0)
@@ -238,7 +242,7 @@ def test_empty_week(seeded):
 
 def test_naive_end_is_refused(store):
     with pytest.raises(ValueError):
-        build_digest(store, LIBRARY, "C1", False, datetime(2026, 11, 25, 12), LONDON)  # noqa: DTZ001
+        build_digest(store, LIBRARY, "C1", datetime(2026, 11, 25, 12), LONDON)  # noqa: DTZ001
 
 
 # --- texts ------------------------------------------------------------------------------------

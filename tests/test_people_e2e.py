@@ -163,3 +163,114 @@ def test_retention_deletes_old_words_and_keeps_new_ones(fake, bot, run_cli, slac
                      environ={"LEADBOT_DB": str(slack_settings.db_path)})
     assert result.exit_code == 0
     assert "1 replies, 1 reflections" in result.output
+
+
+NAMED_CONFIG = CONFIG + "    show_names: true\n    min_group_size: 1\n"
+
+
+@pytest.fixture
+def named_bot(fake, slack_settings, write_config):
+    """The bot in a channel that shows names (and a digest for groups of any size)."""
+    fake.add_user(KEN, "ken", tz="Asia/Tokyo", channels=[TEAM])
+    config = load_config(write_config(NAMED_CONFIG))
+    clock = FixedClock(MONDAY)
+    assert runtime.post_now(slack_settings, config, clock, TEAM, "prompt").status == "posted"
+    running = runtime.start(slack_settings, config, clock, http=False)
+    thread = threading.Thread(target=runtime.run_socket_mode, args=(running,), daemon=True)
+    thread.start()
+    fake.wait_for(lambda: fake.socket_connections > 0, timeout=10)
+    running.clock, running.config_ = clock, config
+    running.slack = sd.Transport(fake, "socket")
+    yield running
+    runtime.shutdown(running)
+    thread.join(timeout=10)
+
+
+def _words(blocks) -> str:
+    import json
+
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_names_shown_only_for_follow_and_take_and_said_before_anyone_clicks(fake, named_bot,
+                                                                            slack_settings):
+    bot = named_bot
+    prompt = fake.messages(TEAM)[0]
+    # before anyone clicks, the prompt says that this channel shows names; no button is
+    # styled as the one to press
+    assert "shows who chose follow or take the lead" in _words(prompt["blocks"])
+    buttons = next(b for b in prompt["blocks"] if b.get("block_id") == "leadbot_choice")
+    assert not any("style" in e for e in buttons["elements"])
+    for user, choice in [(BOB, "take"), (ADA, "pass"), (KEN, "follow")]:
+        bot.slack.interaction(sd.click(fake, prompt, user, choice))
+    counts = fake.wait_for(lambda: next(
+        (b for b in fake.messages(TEAM)[0]["blocks"] if b.get("block_id") == "leadbot_counts"
+         and "1 pass" in _words(b) and "1 follow" in _words(b)), None))
+    said = _words(counts)
+    assert f"<@{BOB}>" in said and f"<@{KEN}>" in said and "1 pass" in said
+    assert ADA not in said  # passing is counted, never named
+    pass_note = fake.wait_for(lambda: fake.ephemerals(TEAM, ADA))[-1]["text"]
+    assert "next time" not in pass_note.lower() and "as good as the others" in pass_note
+
+    # a reflection shared with the name (the form said so) keeps it, whatever the channel
+    # says later: the digest posted by a bot whose channel no longer shows names still names it
+    before = {v["id"] for v in fake.views}
+    bot.slack.command("/reflect", "", BOB, TEAM)
+    modal = fake.wait_for(lambda: next((v for v in fake.views if v["id"] not in before), None))
+    share = next(b for b in modal["blocks"] if b["block_id"] == "reflect_share")
+    assert share["element"]["options"][0]["text"]["text"].endswith("with your name")
+    answer = bot.slack.interact(sd.submission(modal, BOB, sd.reflect_values(
+        "I asked Ken to run the stand-up", "take", shared=True)))
+    assert "Shared in the team digest, with your name" in _words(answer["view"])
+    [row] = bot.store.reflections_of(BOB)
+    assert (row["shared"], row["shared_named"]) == (1, 1)
+    history = _words(bot.slack.command("/reflect", "history", BOB, TEAM))
+    assert "shared in the team digest, with your name" in history
+    anonymous_config = load_config(_write(slack_settings, CONFIG + "    min_group_size: 1\n"))
+    bot.clock.set(MONDAY + timedelta(hours=2))
+    assert runtime.post_now(slack_settings, anonymous_config, bot.clock, TEAM,
+                            "digest").status == "posted"
+    digest = _words([m.get("blocks") for m in fake.messages(TEAM)[1:]])
+    assert "I asked Ken to run the stand-up" in digest and f"<@{BOB}>" in digest
+
+
+def _write(slack_settings, text: str):
+    path = slack_settings.db_path.parent / "later.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_person_seen_can_keep_sightings_about_them_out_of_the_digest(fake, named_bot,
+                                                                         slack_settings):
+    bot = named_bot
+    bot.slack.command("/reflect", "settings", BOB, TEAM)
+    bot.slack.event(sd.home_opened(BOB))
+    home = fake.wait_for(lambda: fake.home_view(BOB))
+    assert "Sightings about you in the team digest: *on*" in _words(home)
+    # the Home tab quotes the refrain exactly, attributed to John Shook and the article
+    assert "don’t complain" in _words(home) and "Lead from the Front" in _words(home)
+    assert "John Shook" in _words(home)
+    setting(fake, bot, BOB, "sightings_in_digest", value="off")
+    fake.wait_for(lambda: not bot.store.person_settings(BOB)["sightings_in_digest"])
+    assert "Noted" in _words(bot.slack.command("/saw", f"<@{BOB}|bob> kept the retro calm",
+                                               ADA, TEAM))
+    assert "Noted" in _words(bot.slack.command("/saw", f"<@{KEN}|ken> fixed the board",
+                                               ADA, TEAM))
+    bot.clock.set(MONDAY + timedelta(hours=2))
+    assert runtime.post_now(slack_settings, bot.config_, bot.clock, TEAM,
+                            "digest").status == "posted"
+    digest = _words([m.get("blocks") for m in fake.messages(TEAM)[1:]])
+    assert "fixed the board" in digest and "kept the retro calm" not in digest
+
+
+def test_nudges_name_their_theme_never_its_id(fake, named_bot, slack_settings):
+    bot = named_bot
+    for hours in (1, 2, 3):
+        bot.clock.set(MONDAY + timedelta(hours=hours))
+        assert runtime.post_now(slack_settings, bot.config_, bot.clock, TEAM,
+                                "nudge").status == "posted"
+    themes = bot.config_.library.behaviors
+    for nudge in fake.messages(TEAM)[1:]:
+        said = _words(nudge["blocks"]) + nudge["text"]
+        assert not [key for key in themes if key in said], said
+        assert any(theme.name in said for theme in themes.values())

@@ -21,7 +21,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday
 def test_defaults_without_saving_anything(store):
     assert store.person_settings("U1") == {
         "user": "U1", "paused_until": None, "follow_up_dms": True, "sighting_dms": True,
-        "quiet_start": None, "quiet_end": None}
+        "quiet_start": None, "quiet_end": None, "sightings_in_digest": True}
     assert decide(store.person_settings("U1"), "follow_up", NOW, LONDON).action == "send"
 
 
@@ -30,6 +30,7 @@ def test_defaults_without_saving_anything(store):
     ("pause_until", "2026-12-01", {"paused_until": "2026-12-02T00:00:00Z"}),
     ("follow_up_dms", "off", {"follow_up_dms": False}),
     ("sighting_dms", "off", {"sighting_dms": False}),
+    ("sightings_in_digest", "off", {"sightings_in_digest": False}),
     ("quiet_start", "20:00", {"quiet_start": "20:00", "quiet_end": "09:00"}),
     ("quiet_end", "07:30", {"quiet_start": "18:00", "quiet_end": "07:30"}),
 ])

@@ -108,7 +108,10 @@ def test_expired_and_saved_modals():
     assert check_view(expired) == [] and check_view(saved) == []
     assert "submit" not in expired and "submit" not in saved
     assert "nothing was saved" in text_of(expired["blocks"])
-    assert text_of(saved["blocks"]).startswith(":white_check_mark: Saved.")
+    assert text_of(saved["blocks"]).startswith(":white_check_mark: Reflection saved: this form "
+                                               "was sent twice")
+    said = rb.saved_text("take", True, named=False)
+    assert text_of(rb.saved_modal(said)["blocks"]).startswith(said)  # the same words as elsewhere
 
 
 def test_quick_saved():
@@ -116,7 +119,7 @@ def test_quick_saved():
     assert check_blocks(blocks) == []
     saved = blocks[0]["text"]["text"]
     assert saved.startswith(":white_check_mark: Reflection saved (")
-    assert saved.endswith("followed). Only you can see it.\n>backed Ann's retro\n>it went well")
+    assert saved.endswith("followed). Only you see it.\n>backed Ann's retro\n>it went well")
     (button,) = blocks[1]["elements"]
     assert (button["action_id"], button["value"], button["text"]["text"]) == (
         ids.OPEN_REFLECT_ACTION, "42", "Add details")
@@ -162,14 +165,18 @@ def test_history_blocks_empty():
 
 
 def test_history_blocks_dates_in_timezone_and_marks():
-    rows = [row(), row("kept for me", choice=None, behavior="retired-theme", shared=1, rid=2)]
+    rows = [row(), row("kept for me", choice=None, behavior="retired-theme", shared=1, rid=2),
+            {**row("shared named", choice=None, behavior=None, shared=1, rid=3),
+             "shared_named": 1}]
     blocks = rb.history_blocks(rows, THEMES, UTC_TZ)
     assert check_blocks(blocks) == []
     assert [b["text"]["text"] for b in blocks] == [
-        "*Your last 2 reflection(s)*",
-        "*Sun 22 Nov 2026* · I took the lead · Go where the work happens · private\n"
+        "*Your last 3 reflection(s)*",
+        "*Sun 22 Nov 2026* · I took the lead · Go where the work happens · only you see it\n"
         ">I asked for a demo",
-        "*Sun 22 Nov 2026* · retired-theme · shared anonymously\n>kept for me"]
+        "*Sun 22 Nov 2026* · retired-theme · shared in the team digest, without your name\n"
+        ">kept for me",
+        "*Sun 22 Nov 2026* · shared in the team digest, with your name\n>shared named"]
     paris = rb.history_blocks(rows, THEMES, PARIS)
     assert paris[1]["text"]["text"].startswith("*Mon 23 Nov 2026* ·")
 
@@ -243,7 +250,7 @@ def test_home_view_filled():
             "• <#C0PLATFORM>: Mon 30 Nov, 09:30 GMT") in text
     assert ("*Your recent choices*\n• Mon 23 Nov 2026 · I'll take the lead · <#C0123TEAM>\n"
             "• Mon 23 Nov 2026 · I'll follow · <#C0123TEAM>\n"
-            "• Mon 23 Nov 2026 · Not this time · <#C0123TEAM>\n") in text
+            "• Mon 23 Nov 2026 · I'll let it go · <#C0123TEAM>\n") in text
     assert text.count("· <#C0123TEAM>") == rb.HOME_ITEMS == 5
     assert "Weekly streak: 2 weeks in a row" in text
     assert [f">note {i}" in text for i in range(6)] == [True] * 5 + [False]
@@ -278,7 +285,8 @@ def test_history_escapes_mrkdwn_control_characters():
 
 def test_saved_text_keeps_the_capital_i():
     assert rb.saved_text("follow", True) == (
-        ":white_check_mark: Reflection saved (I followed). Shared anonymously in the team digest.")
+        ":white_check_mark: Reflection saved (I followed). Shared in the team digest, without "
+        "your name.")
 
 
 def test_the_share_box_says_when_the_digest_shows_names():
@@ -286,14 +294,16 @@ def test_the_share_box_says_when_the_digest_shows_names():
         block = next(b for b in view["blocks"] if b["block_id"] == ids.REFLECT_SHARE[0])
         return block["element"]["options"][0]
 
-    anonymous = share_option(rb.reflect_modal(THEMES))
-    assert "anonymously" in anonymous["text"]["text"]
-    assert "without your name" in anonymous["description"]["text"]
+    plain_view = rb.reflect_modal(THEMES)
+    anonymous = share_option(plain_view)
+    assert anonymous["text"]["text"].endswith("without your name")
     named_view = rb.reflect_modal(THEMES, named=True)
     named = share_option(named_view)
-    assert "anonymously" not in named["text"]["text"]
-    assert "with your name" in named["description"]["text"]
+    assert named["text"]["text"].endswith(", with your name")
     assert rb.saved_text(None, True, named=True).endswith("with your name.")
+    # what the form says is what a submission stores: it travels in private_metadata
+    assert (rb.form_named(named_view), rb.form_named(plain_view)) == (True, False)
+    assert rb.form_named({"private_metadata": "not json"}) is False
     # Slack refuses a form whose option description has more than 75 characters
     for option in (anonymous, named):
         description = option["description"]["text"]

@@ -65,8 +65,10 @@ def test_a_click_a_command_and_a_form_reach_the_bot_as_slack_payloads(box):
         "reflect_text/text": "Asked for help early", "reflect_choice/choice": "take"}})
     assert "errors" not in good
     # "Saving...", then the worker's outcome in the same form
-    box.fake.wait_for(lambda: "Saved" in (call(box, "/sandbox/state?as=U0SANDBOB")["modal"]
-                                          or {}).get("html", ""))
+    def modal_html() -> str:
+        return (call(box, "/sandbox/state?as=U0SANDBOB")["modal"] or {}).get("html", "")
+
+    box.fake.wait_for(lambda: "Reflection saved" in modal_html())
     [row] = [r for r in box.bot.store.reflections_of("U0SANDBOB")
              if r["text"] == "Asked for help early"]
     assert row["choice"] == "take"

@@ -126,7 +126,7 @@ def test_walk_through_prompt_click_reply_reflect_home_digest(page, tmp_path, san
         dialog.get_by_label("I took the lead").check()
         page.click("#modal-submit")
         # "Saving...", then the worker's outcome in the same form, and a private confirmation
-        playwright.expect(dialog).to_contain_text("Saved")
+        playwright.expect(dialog).to_contain_text("Reflection saved")
         playwright.expect(page.locator(".msg.ephemeral").last).to_contain_text(
             "Reflection saved (I took the lead)")
         page.click("#modal-close")

@@ -249,6 +249,11 @@ def test_digest_sightings(store):
     assert [r["id"] for r in rows] == [newer, shown]
     assert rows[0]["anonymous"] is True
     assert [r["id"] for r in store.digest_sightings("C1", start, end, limit=1)] == [newer]
+    # the person seen keeps sightings about them out of the digest: none of theirs shows
+    other = _record(store, SEER, OTHER, 60, channel="C1")
+    assert [r["id"] for r in store.digest_sightings("C1", start, end)] == [other, newer, shown]
+    store.save_person_settings(ABOUT, AT, sightings_in_digest=False)
+    assert [r["id"] for r in store.digest_sightings("C1", start, end)] == [other]
 
 
 def test_forget_removes_what_they_saw_and_what_was_seen_in_them(store, clock):
@@ -355,6 +360,8 @@ def test_dm_words(extra, shows, hides):
     for words in hides:
         assert words not in everything
     assert "asked &gt; told" in everything and "/reflect settings" in everything
+    # a warm word, not a watching eye
+    assert blocks[0]["text"]["text"].startswith(":raised_hands: ") and ":eyes:" not in everything
 
 
 def test_forget_removes_a_sent_dm_quoting_the_seer(store, clock):

@@ -65,10 +65,10 @@ def opened(env) -> Iterator[Store]:
         store.close()
 
 
-def export(run_cli, env, kind="sighting") -> list[dict]:
-    result = run_cli("export", "--kind", kind, environ=env)
+def export(run_cli, env, kind="sighting", *flags) -> list[dict]:
+    result = run_cli("export", "--kind", kind, *flags, environ=env)
     assert result.exit_code == 0, result.output
-    return [json.loads(line) for line in result.output.splitlines()]
+    return [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def dms(env, user) -> list[dict]:
@@ -150,6 +150,7 @@ def test_quick_saw_is_named_and_add_details_changes_it(fake, bot, run_cli, env):
     assert (dm["kind"], dm["status"]) == ("sighting", "pending")
     assert f"<@{BOB}> saw good leadership in you" in dm["text"]
     assert "quietest person first &amp; waited" in dm["blocks"]
+    assert ":raised_hands:" in dm["blocks"] and ":eyes:" not in dm["blocks"]  # warm, not watching
     assert dms(env, BOB) == []
 
     # someone else's click on the button changes nothing
@@ -216,9 +217,13 @@ def test_saw_alone_opens_the_form_which_checks_and_stores_once(fake, bot, run_cl
     assert answer["response_action"] == "update"
     assert "without your name" in json.dumps(answer["view"])
     assert "stays out of the team digest" in json.dumps(answer["view"])
-    [row] = export(run_cli, env)
+    [row] = export(run_cli, env, "sighting", "--include-private")
     assert (row["user"], row["about"], row["channel"], row["theme"], row["anonymous"],
             row["in_digest"]) == (BOB, ADA, TEAM, "go-to-gemba", True, False)
+    # "They see your words, not your name": an export leaves the sighter out, unless asked
+    [row] = export(run_cli, env)
+    assert "user" not in row and row["text"] == "stopped the line when the torque looked off"
+    assert BOB not in run_cli("export", environ=env).stdout
     [dm] = dms(env, ADA)
     assert BOB not in dm["text"] + dm["blocks"] and "torque looked off" in dm["blocks"]
     # the form sent again (a double click) stores nothing more, and says it is saved

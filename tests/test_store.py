@@ -16,13 +16,15 @@ def test_migrations_recorded_and_applying_twice_is_a_noop(tmp_path):
     path = tmp_path / "db" / "leadbot.db"  # folders are created
     store = Store.open(path)
     assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers",
-        "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings"]
+        "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
+        "m008_reflection_shared_named", "m009_sightings_in_digest_setting"]
     assert store.migrate() == []
     store.close()
     store = Store.open(path)
     assert store.migrate() == []
     assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers",
-        "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings"]
+        "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
+        "m008_reflection_shared_named", "m009_sightings_in_digest_setting"]
     tables = set(store.db.table_names())
     assert {"posts", "choices", "replies", "reflections", "rotation", "sightings"} <= tables
 
@@ -167,4 +169,5 @@ def test_two_processes_migrating_a_new_file_at_once(tmp_path):
     assert [p.returncode for p in procs] == [0] * 6, errors
     assert Store.open(tmp_path / "new.db").applied_migrations() == [
         "m001_initial", "m002_schedule_state", "m003_answers",
-        "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings"]
+        "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
+        "m008_reflection_shared_named", "m009_sightings_in_digest_setting"]

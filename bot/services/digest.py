@@ -22,8 +22,8 @@ TOP_THEMES = 3
 
 @dataclass(frozen=True)
 class SharedReflection:
-    """A reflection its author shared with the team; ``author`` only when the channel names
-    people (``show_names``), else None."""
+    """A reflection its author shared with the team; ``author`` only when they shared it with
+    their name (fixed when they shared it, whatever the channel's show_names is today)."""
 
     text: str
     choice: str | None
@@ -70,8 +70,8 @@ class Digest:
                 and not self.seen)
 
 
-def build_digest(store: Store, library: Library, channel_id: str, show_names: bool,
-                 end: datetime, tz: tzinfo, min_group_size: int = 1) -> Digest:
+def build_digest(store: Store, library: Library, channel_id: str, end: datetime, tz: tzinfo,
+                 min_group_size: int = 1) -> Digest:
     """The digest of the week before ``end`` (``end`` excluded) in ``channel_id``.
 
     With fewer than ``min_group_size`` people answering, a week's choice counts and shared
@@ -85,7 +85,7 @@ def build_digest(store: Store, library: Library, channel_id: str, show_names: bo
     shared = [
         SharedReflection(text=row["text"], choice=row["choice"],
                          theme=_theme_name(library, row["behavior"]),
-                         author=row["user"] if show_names else None)
+                         author=row["user"] if row["shared_named"] else None)
         for row in store.digest_shared_reflections(channel_id, start, end, SHARED_MAX)
     ]
     people = store.digest_people_count(channel_id, start, end)

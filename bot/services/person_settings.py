@@ -25,7 +25,8 @@ def change(store: Store, clock: Clock, user: str, name: str, value: str | None,
     """Apply one change from the settings controls; return all the person's settings.
 
     ``name`` is pause (``1w`` / ``2w``), pause_until (a date, paused to the end of it in the
-    person's time zone), resume, follow_up_dms / sighting_dms (``on`` / ``off``),
+    person's time zone), resume, follow_up_dms / sighting_dms / sightings_in_digest (``on`` /
+    ``off``),
     quiet_start / quiet_end (``HH:MM``) or quiet_clear.
     """
     now = clock.now()
@@ -46,7 +47,7 @@ def change(store: Store, clock: Clock, user: str, name: str, value: str | None,
         return store.save_person_settings(user, now, paused_until=to_iso(until))
     if name == "resume":
         return store.save_person_settings(user, now, paused_until=None)
-    if name in ("follow_up_dms", "sighting_dms"):
+    if name in ("follow_up_dms", "sighting_dms", "sightings_in_digest"):
         if value not in ("on", "off"):
             raise InvalidSetting("Choose on or off.")
         return store.save_person_settings(user, now, **{name: value == "on"})

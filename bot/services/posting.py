@@ -232,7 +232,8 @@ class Poster:
         library = self.config.library
         if kind == "prompt":
             content = prompt_content(library, self.store.count_posts(channel_id, "prompt"))
-            return prompt_text(content), build_prompt_blocks(content), None, None, None
+            return (prompt_text(content), build_prompt_blocks(content, channel.show_names),
+                    None, None, None)
         if kind == "nudge":
             cycle, used = self.store.rotation_state(channel_id)
             pick = pick_next(rotation_order(library, channel.behaviors, channel_id), cycle, used)
@@ -240,7 +241,7 @@ class Poster:
             return (nudge_text(content), build_nudge_blocks(content), pick.nudge.id,
                     pick.cycle, None)
         if kind == "digest":
-            digest = build_digest(self.store, library, channel_id, channel.show_names,
+            digest = build_digest(self.store, library, channel_id,
                                   end=occurrence, tz=channel.tz,
                                   min_group_size=channel.min_group_size)
             return (digest_fallback_text(digest), digest_blocks(digest, channel.tz), None, None,

@@ -97,6 +97,7 @@ class Draft:
     choice: str | None = None
     behavior: str | None = None
     shared: bool = False
+    named: bool = False  # shared with the author's name (what the form said when sharing)
 
     def checked(self, behaviors: set[str]) -> Draft:
         """This draft cleaned, or InvalidReflection."""
@@ -105,7 +106,8 @@ class Draft:
         if self.behavior is not None and self.behavior not in behaviors:
             raise InvalidReflection("That theme is no longer in the library; pick another.",
                                     "behavior")
-        return Draft(check_text(self.text), self.choice, self.behavior, bool(self.shared))
+        return Draft(check_text(self.text), self.choice, self.behavior, bool(self.shared),
+                     bool(self.shared and self.named))
 
 
 def save(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[str],
@@ -116,7 +118,7 @@ def save(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[
     return store.record_reflection(user=user, text=good.text, at=clock.now(), channel=channel,
                                    choice=good.choice, behavior=good.behavior,
                                    shared=good.shared, source=source,
-                                   follow_up_id=follow_up_id)
+                                   follow_up_id=follow_up_id, named=good.named)
 
 
 def amend(store: Store, clock: Clock, user: str, reflection_id: int, draft: Draft, *,
@@ -124,7 +126,8 @@ def amend(store: Store, clock: Clock, user: str, reflection_id: int, draft: Draf
     """Replace a quick reflection with the fuller version from the form; False if it is gone."""
     good = draft.checked(behaviors)
     return store.update_reflection(reflection_id, user, text=good.text, choice=good.choice,
-                                   behavior=good.behavior, shared=good.shared, at=clock.now())
+                                   behavior=good.behavior, shared=good.shared, at=clock.now(),
+                                   named=good.named)
 
 
 def week_start(day: date) -> date:

@@ -107,21 +107,20 @@ CHOICE_ACCESSIBLE = {
 }
 
 
-def build_prompt_blocks(content: PromptContent) -> list[Block]:
+NAMES_NOTICE = ("This channel shows who chose follow or take the lead under each prompt; "
+                "a pass is only counted, never named.")
+
+
+def build_prompt_blocks(content: PromptContent, show_names: bool = False) -> list[Block]:
     """The refrain prompt: quote with attribution, context, the three choices, "I saw good
-    leadership" (a sighting), a reply invite. The library's words are escaped and clipped."""
-    buttons = []
-    for choice, action_id in ids.CHOICE_ACTIONS.items():
-        button = {
-            "type": "button",
-            "action_id": action_id,
-            "text": plain(ids.CHOICE_LABELS[choice]),
-            "value": choice,
-            "accessibility_label": CHOICE_ACCESSIBLE[choice],
-        }
-        if choice == "take":
-            button["style"] = "primary"
-        buttons.append(button)
+    leadership" (a sighting), a reply invite. The library's words are escaped and clipped.
+
+    The three buttons look alike: none is styled as the one to press ("if you wish"). In a
+    channel that shows names, the prompt says so before anyone clicks."""
+    buttons = [{"type": "button", "action_id": action_id,
+                "text": plain(ids.CHOICE_LABELS[choice]), "value": choice,
+                "accessibility_label": CHOICE_ACCESSIBLE[choice]}
+               for choice, action_id in ids.CHOICE_ACTIONS.items()]
     attribution = f"\n— _{clip(escape(content.attribution), 200)}_"
     refrain = clip(quote(escape(content.refrain)), SECTION_TEXT_MAX - len(attribution))
     return [
@@ -132,7 +131,9 @@ def build_prompt_blocks(content: PromptContent) -> list[Block]:
             {"type": "button", "action_id": ids.SIGHTING_PROMPT_ACTION,
              "text": plain("I saw good leadership"), "value": "prompt",
              "accessibility_label": "Record good leadership you saw in a teammate"}]},
-        context(":speech_balloon: " + escape(content.invitation), "leadbot_invite"),
+        context(":speech_balloon: " + escape(content.invitation)
+                + (f"\n:busts_in_silhouette: {NAMES_NOTICE}" if show_names else ""),
+                "leadbot_invite"),
     ]
 
 
@@ -151,7 +152,7 @@ def build_nudge_blocks(content: NudgeContent) -> list[Block]:
     theme = clip(escape(content.theme), HEADER_TEXT_MAX)
     return [
         section(f"*{theme}*\n{escape(content.text)}", "leadbot_nudge"),
-        context(f"Behaviour nudge · `{escape(content.behavior)}` · "
+        context(f"Behaviour nudge · {clip(escape(content.theme), HEADER_TEXT_MAX)} · "
                 + escape(content.invitation), "leadbot_invite"),
     ]
 
@@ -160,12 +161,14 @@ COUNTS_BLOCK = "leadbot_counts"
 
 
 def build_counts_block(counts: dict[str, list[str]], show_names: bool) -> Block:
-    """"3 follow · 2 take · 1 pass", naming people only when the channel says so."""
+    """"3 follow · 2 take · 1 pass", naming who chose follow or take only when the channel
+    says so. Passing is a legitimate choice ("If you don't, don't complain"): it is counted,
+    never named."""
     parts = []
     for choice in ("follow", "take", "pass"):
         people = counts.get(choice, [])
         part = f"{len(people)} {choice}"
-        if show_names and people:
+        if show_names and people and choice != "pass":
             part += " (" + ", ".join(f"<@{user}>" for user in people) + ")"
         parts.append(part)
     return context(" · ".join(parts), COUNTS_BLOCK)
@@ -186,8 +189,9 @@ CONFIRMATIONS = {
     "take": "Noted: you'll take the lead. This week that could be one small, visible step: "
             "ask the question nobody asks, fix one snag where the work happens, or invite the "
             "person closest to the problem to decide. Say in the thread what you'll try.",
-    "pass": "Noted: not this time. Letting it go is a fair choice; the refrain only asks that "
-            "we don't complain about what we chose not to take. Maybe next time.",
+    "pass": "Noted: you'll let this one go. That is one of the refrain's three choices, as "
+            "good as the others; it only asks that we don't complain about what we chose not "
+            "to take.",
 }
 
 

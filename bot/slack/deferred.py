@@ -118,7 +118,8 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
         if row is None:
             update_view(services, p, rb.expired_modal())
             return
-        draft = Draft(p["text"], p.get("choice"), p.get("behavior"), bool(p.get("shared")))
+        draft = Draft(p["text"], p.get("choice"), p.get("behavior"), bool(p.get("shared")),
+                      bool(p.get("named")))
         behaviors = set(services.themes())
         with store.batch():
             if not store.close_modal(row["view_id"], clock.now()):
@@ -129,10 +130,9 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
             if not amended:  # a new reflection, or its quick version was forgotten meanwhile
                 reflections.save(store, clock, p["user"], draft, behaviors=behaviors,
                                  channel=row["channel"], follow_up_id=row["follow_up_id"])
-        update_view(services, p, rb.saved_modal())
+        text = rb.saved_text(draft.choice, draft.shared, draft.named)
+        update_view(services, p, rb.saved_modal(text))
         if row["purpose"] == "reflect" and row["channel"]:
-            channel = services.channel_config(row["channel"])
-            text = rb.saved_text(draft.choice, draft.shared, bool(channel and channel.show_names))
             _later(services, "ephemeral", p, {"channel": row["channel"], "user": p["user"],
                                               "text": text})
         _later(services, "home", p, {"user": p["user"]})

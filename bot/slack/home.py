@@ -52,7 +52,9 @@ def build_home(services: Services, client: WebClient, user: str) -> dict:
         if at is not None:
             upcoming.append((channel_id, at))
     times = [from_iso(t) for t in store.answer_times(user)]
-    return home_view(reflections=store.reflections_of(user, HOME_ITEMS),
+    refrain = config.library.refrain
+    return home_view(refrain=refrain.text, attribution=refrain.attribution,
+                     reflections=store.reflections_of(user, HOME_ITEMS),
                      choices=store.choices_of(user, HOME_ITEMS),
                      streak=weekly_streak(times, config.timezone, now),
                      upcoming=sorted(upcoming, key=lambda item: item[1]),

@@ -13,7 +13,7 @@ CHOICE_ACTION_PATTERN = r"^leadbot_choice_(follow|take|pass)$"
 CHOICE_LABELS = {
     "follow": "I'll follow",
     "take": "I'll take the lead",
-    "pass": "Not this time",
+    "pass": "I'll let it go",
 }
 
 REFLECT_COMMAND = "/reflect"
@@ -50,7 +50,7 @@ FOLLOW_UP_REFLECT_PREFIX = "followup:"
 
 # Each person's settings (Home tab and /reflect settings): leadbot_settings_<name>.
 SETTINGS_ACTION_PATTERN = r"^leadbot_settings_(pause|pause_until|resume|follow_up_dms|" \
-                          r"sighting_dms|quiet_start|quiet_end|quiet_clear)$"
+                          r"sighting_dms|sightings_in_digest|quiet_start|quiet_end|quiet_clear)$"
 
 # Leadership sightings: /saw, its form, the message shortcut, and the buttons that open the form.
 SAW_COMMAND = "/saw"

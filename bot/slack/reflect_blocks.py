@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,12 +34,15 @@ def _when(at: str, tz: ZoneInfo) -> str:
 
 def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None = None,
                   theme: str | None = None, shared: bool = False,
-                  details: bool = False, named: bool = False) -> View:
-    """The reflection form; prefilled when adding details to a quick reflection."""
+                  details: bool = False, named: bool = False,
+                  placeholder: str | None = None) -> View:
+    """The reflection form; prefilled when adding details to a quick reflection (``placeholder``
+    replaces the text box's grey suggestion, e.g. the follow-up's questions)."""
     text_el: dict[str, Any] = {
         "type": "plain_text_input", "action_id": ids.REFLECT_TEXT[1], "multiline": True,
         "max_length": TEXT_MAX,
-        "placeholder": plain("What did you see, choose and do? What did you learn?"),
+        "placeholder": plain(placeholder or "What did you see, choose and do? What did you "
+                                            "learn?"),
     }
     if text:
         text_el["initial_value"] = text[:TEXT_MAX]
@@ -58,12 +62,10 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
     if themes:
         blocks.append(theme_input(themes, theme, ids.REFLECT_THEME,
                                   "Which behaviour did it touch?"))
-    if named:  # the channel's show_names: the digest names who shared, so the form says so
-        share = option("Share it in the team digest", "share",
-                       "The team sees it with your name. Unticked, only you see it.")
-    else:
-        share = option("Share it anonymously in the team digest", "share",
-                       "The team sees it without your name. Unticked, only you see it.")
+    # What the form says about the name is what is stored when the person shares (in
+    # private_metadata): it holds forever, whatever the channel's show_names becomes.
+    share = option(f"Share it in the team digest, {_name_words(named)}", "share",
+                   f"Unticked, {sharing_words(False, named)}.")
     share_el: dict[str, Any] = {"type": "checkboxes", "action_id": ids.REFLECT_SHARE[1],
                                 "options": [share]}
     if shared:
@@ -71,6 +73,7 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
     blocks.append({"type": "input", "block_id": ids.REFLECT_SHARE[0], "optional": True,
                    "element": share_el, "label": plain("Sharing")})
     return {"type": "modal", "callback_id": ids.REFLECT_VIEW,
+            "private_metadata": json.dumps({"named": bool(named)}),
             "title": plain("Add details" if details else "Reflect"),
             "submit": plain("Save"), "close": plain("Cancel"), "blocks": blocks}
 
@@ -88,11 +91,31 @@ def saving_modal() -> View:
             "blocks": [section(":hourglass_flowing_sand: Saving your reflection...")]}
 
 
-def saved_modal() -> View:
-    """The form's own confirmation, when it was opened from the Home tab."""
+def saved_modal(confirmation: str | None = None) -> View:
+    """The form's own confirmation: what was saved, and who sees it (the same words as
+    everywhere); without them, for a form sent twice, that it was saved."""
+    said = confirmation or (":white_check_mark: Reflection saved: this form was sent twice, "
+                            "and is kept once.")
     return {"type": "modal", "title": plain("Reflect"), "close": plain("Close"),
-            "blocks": [section(":white_check_mark: Saved. It is on your Home tab; only you "
-                                "see it unless you chose to share it.")]}
+            "blocks": [section(f"{said} It is on your Home tab.")]}
+
+
+def _name_words(named: bool) -> str:
+    return "with your name" if named else "without your name"
+
+
+def sharing_words(shared: bool, named: bool) -> str:
+    """Who sees a reflection, said the same way in the form, the confirmation, the history and
+    the Home tab."""
+    return f"shared in the team digest, {_name_words(named)}" if shared else "only you see it"
+
+
+def form_named(view: dict) -> bool:
+    """What a submitted reflection form said about the name when sharing."""
+    try:
+        return bool(json.loads(view.get("private_metadata") or "{}").get("named"))
+    except (ValueError, AttributeError):
+        return False
 
 
 def _choice_words(choice: str | None) -> str:
@@ -104,11 +127,8 @@ def saved_text(choice: str | None, shared: bool, named: bool = False) -> str:
     parts = [":white_check_mark: Reflection saved"]
     if choice:
         parts.append(f" ({_choice_words(choice)})")
-    if shared:
-        parts.append(". Shared in the team digest, with your name." if named
-                     else ". Shared anonymously in the team digest.")
-    else:
-        parts.append(". Only you can see it.")
+    words = sharing_words(shared, named)
+    parts.append(f". {words[0].upper()}{words[1:]}.")
     return "".join(parts)
 
 
@@ -188,7 +208,7 @@ def _reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, limit: 
         meta.append(_choice_words(row["choice"]))
     if row.get("behavior"):
         meta.append(escape(themes.get(row["behavior"], row["behavior"])))
-    meta.append("shared anonymously" if row.get("shared") else "private")
+    meta.append(sharing_words(bool(row.get("shared")), bool(row.get("shared_named"))))
     return section(" · ".join(meta) + "\n" + quote(clip(escape(row["text"] or ""), limit)))
 
 
@@ -250,12 +270,14 @@ def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
               upcoming: list[tuple[str, datetime]], themes: dict[str, str],
               tz: ZoneInfo, follow_ups: list[dict] | None = None,
               settings: list[Block] | None = None,
-              sightings: list[Block] | None = None) -> View:
-    """The person's Home tab: what comes next, their recent choices and reflections."""
+              sightings: list[Block] | None = None,
+              refrain: str = "", attribution: str = "") -> View:
+    """The person's Home tab: the refrain (the library's, with its attribution), what comes
+    next, their recent choices and reflections."""
+    quoted = f"{quote(escape(refrain))}\n— _{escape(attribution)}_\n\n" if refrain else ""
     blocks: list[Block] = [
         {"type": "header", "text": plain("Your leadership practice")},
-        section("When you see good leadership, follow it if you wish. If you don't see it, "
-                 "take it. If you wish. If you don't, don't complain.\n" + _streak_line(streak)),
+        section(quoted + _streak_line(streak)),
         {"type": "actions", "block_id": "leadbot_home_actions", "elements": [
             {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION, "style": "primary",
              "text": plain("Write a reflection"), "value": "new",

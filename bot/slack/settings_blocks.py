@@ -68,6 +68,8 @@ def settings_blocks(settings: dict, now: datetime, tz: ZoneInfo) -> list[Block]:
                 settings.get("follow_up_dms", True)),
         _toggle("sighting_dms", "DMs when someone saw you lead", settings.get("sighting_dms",
                                                                               True)),
+        _toggle("sightings_in_digest", "Sightings about you in the team digest",
+                settings.get("sightings_in_digest", True)),
         {"type": "section", "block_id": f"{SETTINGS_BLOCK}_quiet_text",
          "text": mrkdwn(f"*Quiet hours* for DMs: {quiet}. DMs that fall in them wait until "
                          "they end.")},

@@ -166,7 +166,7 @@ def sighting_dm(row: dict, themes: dict[str, str]) -> tuple[str, list[Block]]:
     """The DM to the person seen: what was seen, by whom unless anonymous; (text, blocks)."""
     who = "A teammate" if row["anonymous"] else f"<@{row['seer']}>"
     headline = f"{who} saw good leadership in you"
-    lines = [f":eyes: *{headline}* and wanted you to know:",
+    lines = [f":raised_hands: *{headline}* and wanted you to know:",
              quote(clip(escape(row["text"] or ""), 2500))]
     meta = []
     if row.get("behavior"):
@@ -178,7 +178,8 @@ def sighting_dm(row: dict, themes: dict[str, str]) -> tuple[str, list[Block]]:
     blocks = [section("\n".join(lines))]
     if meta:
         blocks.append(context(" · ".join(meta)))
-    blocks.append(context("_When you see good leadership, follow it if you wish._ — John Shook"
+    blocks.append(context("_When you see good leadership, follow it if you wish._ — John Shook,"
+                           " “Lead from the Front, Lead from Behind”"
                            " · `/reflect settings` turns these notes off."))
     return headline + ".", blocks
 

@@ -102,7 +102,7 @@ class DigestQueries:
                                   limit: int) -> list[dict]:
         """Reflections their authors shared, in ``channel`` in [start, end), newest first."""
         return all_rows(self.db.execute(
-            "SELECT id, user, text, choice, behavior, at FROM reflections "
+            "SELECT id, user, text, choice, behavior, at, shared_named FROM reflections "
             "WHERE channel = :channel AND shared = 1 AND text IS NOT NULL "
             "AND at >= :start AND at < :end ORDER BY at DESC, id DESC LIMIT :limit",
             {**_window(channel, start, end), "limit": limit}))

@@ -9,7 +9,7 @@ from bot.clock import to_iso
 from bot.store.base import all_rows, locked, one_row
 
 DEFAULT_SETTINGS = {"paused_until": None, "follow_up_dms": True, "sighting_dms": True,
-                    "quiet_start": None, "quiet_end": None}
+                    "quiet_start": None, "quiet_end": None, "sightings_in_digest": True}
 
 
 class PeopleQueries:
@@ -24,7 +24,8 @@ class PeopleQueries:
             out.update(paused_until=row["paused_until"],
                        follow_up_dms=bool(row["follow_up_dms"]),
                        sighting_dms=bool(row["sighting_dms"]),
-                       quiet_start=row["quiet_start"], quiet_end=row["quiet_end"])
+                       quiet_start=row["quiet_start"], quiet_end=row["quiet_end"],
+                       sightings_in_digest=bool(row["sightings_in_digest"]))
         return out
 
     @locked
@@ -38,10 +39,12 @@ class PeopleQueries:
             current.update(changes)
             self.db.execute(
                 "INSERT OR REPLACE INTO person_settings (user, paused_until, follow_up_dms, "
-                "sighting_dms, quiet_start, quiet_end, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "sighting_dms, quiet_start, quiet_end, sightings_in_digest, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [user, current["paused_until"], int(bool(current["follow_up_dms"])),
                  int(bool(current["sighting_dms"])), current["quiet_start"],
-                 current["quiet_end"], to_iso(at)])
+                 current["quiet_end"], int(bool(current["sightings_in_digest"])),
+                 to_iso(at)])
         return self.person_settings(user)
 
     # --- the outbox: DMs that wait for the person's moment ------------------------------------

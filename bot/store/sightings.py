@@ -82,10 +82,13 @@ class SightingQueries:
     def digest_sightings(self, channel: str, start: datetime, end: datetime,
                          limit: int | None = None) -> list[dict]:
         """Sightings in ``channel`` from ``start`` (included) to ``end`` (excluded) that may
-        appear in its digest (in_digest, words still kept), newest first."""
+        appear in its digest (the seer left it in, the person seen has not kept sightings
+        about them out, words still kept), newest first."""
         return _flags(all_rows(self.db.execute(
             "SELECT * FROM sightings WHERE channel = ? AND at >= ? AND at < ? "
-            "AND in_digest = 1 AND text IS NOT NULL ORDER BY at DESC, id DESC LIMIT ?",
+            "AND in_digest = 1 AND text IS NOT NULL AND about NOT IN "
+            "(SELECT user FROM person_settings WHERE sightings_in_digest = 0) "
+            "ORDER BY at DESC, id DESC LIMIT ?",
             [channel, to_iso(start), to_iso(end), -1 if limit is None else limit])))
 
     @locked

@@ -20,6 +20,7 @@ from bot.slack import ids
 from bot.slack import reflect_blocks as rb
 from bot.slack.context import Services
 from bot.slack.deferred import defer, request_key
+from bot.slack.loop_blocks import REFLECT_PLACEHOLDER
 from bot.slack.parse import parse_reflect_values, plain_from_slack
 from bot.slack.registry import Registry
 from bot.slack.settings_blocks import settings_blocks
@@ -69,7 +70,8 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
                                 choice=reflection["choice"], theme=reflection["behavior"],
                                 shared=bool(reflection["shared"]), details=True, named=named)
     elif follow_up:
-        view = rb.reflect_modal(themes, choice="take", named=named)
+        view = rb.reflect_modal(themes, choice="take", named=named,
+                                placeholder=REFLECT_PLACEHOLDER)
     else:
         view = rb.reflect_modal(themes, named=named)
     try:
@@ -143,7 +145,9 @@ def on_submit(ack: Ack, body: dict, services: Services) -> None:
         return
     defer(services, "reflect_submit", request_key("view", body),
           {"view_id": view.get("id", ""), "user": user, "text": draft.text,
-           "choice": draft.choice, "behavior": draft.behavior, "shared": draft.shared}, user)
+           "choice": draft.choice, "behavior": draft.behavior, "shared": draft.shared,
+           # what the form said about the name when they shared: kept with the reflection
+           "named": draft.shared and rb.form_named(view)}, user)
     ack(response_action="update", view=rb.saving_modal())
 
 

@@ -201,7 +201,8 @@ def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
     """"I saw good leadership" on a message: the form, its author and link filled in."""
     user = (body.get("user") or {}).get("id", "")
     message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id")
+    where = body.get("channel") or {}
+    channel = where.get("id")
     ts = message.get("ts") or body.get("message_ts")
     permalink = None
     if channel and ts:
@@ -212,6 +213,8 @@ def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
     author = message.get("user")
     if message.get("bot_id") or author == user:
         author = None  # an app's message, or one's own: the seer picks the person
+    if is_direct_conversation(channel, where.get("name")):
+        channel = services.default_channel()  # a DM belongs where a /saw from a DM does
     problem = open_modal(services, client, body.get("trigger_id", ""), user, channel=channel,
                          about=author, permalink=permalink)
     ack()
