@@ -78,8 +78,8 @@ def test_answers_recorded_once(fake, env, tmp_path, run_cli, posted, mode):
             fake.messages("C0123TEAM")[0]["blocks"], ensure_ascii=False))
         texts = [e["text"] for e in fake.ephemerals("C0123TEAM", "U0123ADMIN")]
         assert "take the lead" in texts[0] and "small, visible step" in texts[0]
-        assert texts[1].startswith("Changed from _take the lead_ to _follow_")
-        assert "already chose" in texts[2]
+        assert texts[1].startswith("You changed your choice: now _to follow_ (before: _to take")
+        assert "already chosen" in texts[2]
         assert "don't complain" in fake.ephemerals("C0123TEAM", "U0000BOB")[0]["text"]
         assert "U0123ADMIN" not in json.dumps(fake.messages("C0123TEAM")[0]["blocks"])
 

@@ -87,5 +87,5 @@ def test_confirmations_fit_the_choice():
     assert "small, visible step" in build_choice_confirmation("take")
     assert "don't complain" in build_choice_confirmation("pass")
     assert build_choice_confirmation("follow", "take").startswith(
-        "Changed from _take the lead_ to _follow_")
-    assert "already chose *pass*" in build_choice_confirmation("pass", "pass")
+        "You changed your choice: now _to follow_ (before: _to take the lead_)")
+    assert "already chosen *to let it go*" in build_choice_confirmation("pass", "pass")

@@ -140,3 +140,13 @@ def test_long_shared_text_is_clipped_after_escaping():
     # clipped to 700 after escaping, backing off rather than leaving "R&am…" half an entity
     assert len(quoted) <= 700 and quoted.endswith("R&amp;D R…")
     assert meta == "shared anonymously · took the lead · _A &amp; B_"
+
+
+def test_posted_this_week_names_each_kind_once_with_how_often():
+    posts = [("prompt", "the refrain", None)] * 4 + [("nudge", "n", "Go see")] * 2 + [
+        ("nudge", "m", "Respect")]
+    blocks = digest_blocks(digest(posts=posts), LONDON)
+    [posted] = [b for b in blocks if b.get("block_id") == "leadbot_digest_posts"]
+    lines = posted["text"]["text"].splitlines()[1:]
+    assert lines == ["• The refrain: follow, take or pass × 4", "• Nudge: _Go see_ × 2",
+                     "• Nudge: _Respect_"]

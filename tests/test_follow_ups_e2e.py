@@ -164,8 +164,12 @@ def test_take_on_monday_gets_one_dm_on_thursday(fake, world, slack_settings):
         text_box = modal["blocks"][0]["element"]
         assert "What did you try" in text_box["placeholder"]["text"]
         assert "initial_value" not in text_box
-        again.slack.interact(sd.submission(modal, BOB, sd.reflect_values("Half the team came",
-                                                                          "take")))
+        ephemerals = len(fake.ephemerals(TEAM, BOB))
+        confirmed = again.slack.interact(sd.submission(modal, BOB, sd.reflect_values(
+            "Half the team came", "take")))
+        # confirmed in the form the person is looking at, not in a channel they are not in
+        assert "Reflection saved" in str(confirmed["view"])
+        assert len(fake.ephemerals(TEAM, BOB)) == ephemerals
         [reflection] = again.bot.store.reflections_of(BOB)
         assert reflection["follow_up_id"] == sent.follow_up_id
         assert reflection["channel"] == TEAM

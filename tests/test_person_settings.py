@@ -108,3 +108,15 @@ def test_settings_blocks_are_valid_and_labelled(store):
     text = str(settings_blocks({**store.person_settings("U1"),
                                 "paused_until": "2026-12-01T00:00:00Z"}, NOW, LONDON))
     assert "Paused" in text and "Resume now" in text
+
+
+def test_quiet_hour_pickers_show_a_time_only_when_quiet_hours_are_set(store):
+    def pickers(settings):
+        quiet = next(b for b in settings_blocks(settings, NOW, LONDON)
+                     if b.get("block_id") == "leadbot_settings_quiet")
+        return [e.get("initial_time") for e in quiet["elements"] if e["type"] == "timepicker"]
+
+    none = store.person_settings("U1")
+    assert pickers(none) == [None, None]  # not 18:00-09:00 beside "none"
+    assert "Quiet hours* for DMs: none" in str(settings_blocks(none, NOW, LONDON))
+    assert pickers({**none, "quiet_start": "20:00", "quiet_end": "07:30"}) == ["20:00", "07:30"]

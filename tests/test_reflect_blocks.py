@@ -171,7 +171,7 @@ def test_history_blocks_dates_in_timezone_and_marks():
     blocks = rb.history_blocks(rows, THEMES, UTC_TZ)
     assert check_blocks(blocks) == []
     assert [b["text"]["text"] for b in blocks] == [
-        "*Your last 3 reflection(s)*",
+        "*Your last 3 reflections*",
         "*Sun 22 Nov 2026* · I took the lead · Go where the work happens · only you see it\n"
         ">I asked for a demo",
         "*Sun 22 Nov 2026* · retired-theme · shared in the team digest, without your name\n"
@@ -212,12 +212,12 @@ def test_stats_blocks():
 def test_forget_confirm_and_forgotten_text():
     blocks = rb.forget_confirm({"choices": 2, "replies": 1, "reactions": 0, "reflections": 3})
     assert check_blocks(blocks) == []
-    assert "That is 2 choices, 1 thread replies, 0 reactions, 3 reflections." in text_of(blocks)
+    assert "That is 2 choices, 1 thread reply, 0 reactions, 3 reflections." in text_of(blocks)
     confirm, cancel = blocks[1]["elements"]
     assert (confirm["action_id"], confirm["style"]) == (ids.FORGET_CONFIRM_ACTION, "danger")
     assert cancel["action_id"] == ids.FORGET_CANCEL_ACTION
     assert rb.forgotten_text({"choices": 1, "reflections": 0, "pending answers": 2}) == (
-        ":wastebasket: Done. Deleted 1 choices, 0 reflections, 2 answers not yet recorded. "
+        ":wastebasket: Done. Deleted 1 choice, 0 reflections, 2 answers not yet recorded. "
         "leadbot keeps nothing else about you.")
 
 

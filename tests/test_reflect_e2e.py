@@ -210,13 +210,13 @@ def test_history_stats_and_forget(fake, bot, run_cli, env):
     assert "1 take the lead" in stats and "1 week in a row" in stats
 
     confirm = command(slack, "forget")
-    assert "1 choices, 1 thread replies" in words(confirm)
+    assert "1 choice, 1 thread reply" in words(confirm)
     assert export(run_cli, env, "reflection")  # nothing deleted before the click
     ephemeral = {"ts": "1700000000.000200", "channel": TEAM, "is_ephemeral": True}
     slack.interact(sd.button(fake, BOB, "leadbot_forget_confirm", "forget", message=ephemeral))
     done = fake.wait_for(lambda: [r for r in fake.responses if "Deleted" in
                                   r["body"].get("text", "")])
-    assert "1 reflections" in done[-1]["body"]["text"]
+    assert "1 reflection," in done[-1]["body"]["text"]
     for kind in ("choice", "reply", "reflection"):
         assert {r["user"] for r in export(run_cli, env, kind)} == {ADA}, kind
     assert "none yet" in words(command(slack, "stats")).lower()

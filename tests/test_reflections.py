@@ -264,8 +264,8 @@ def test_status(config, store):
     store.mark_failed(store.claim_post("C0OTHER", "prompt", AT, AT), "elsewhere")
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     headline, rows = admin.status(config, store, {"C0123TEAM": "C0123TEAM"}, now, 4)
-    assert headline == (f"leadbot {__version__}: 1 of 2 configured channel(s) reachable; "
-                        "4 answer(s) waiting to be recorded.")
+    assert headline == (f"leadbot {__version__}: 1 of 2 configured channels reachable; "
+                        "4 answers waiting to be recorded.")
     team, platform = rows
     assert (team.ref, team.channel_id, team.failed) == ("C0123TEAM", "C0123TEAM", 1)
     assert (team.last_post["id"], team.last_post["status"]) == (failed, "failed")

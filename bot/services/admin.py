@@ -10,6 +10,7 @@ from bot import __version__
 from bot.config import Channel, Config
 from bot.cron import parse_cron
 from bot.store import Store
+from bot.words import plural
 
 _CHANNEL_MENTION = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 POST_KINDS = ("prompt", "nudge", "digest")
@@ -68,6 +69,7 @@ def status(config: Config, store: Store, channel_ids: dict[str, str], now: datet
             next_runs={kind: next_run(channel, kind, now) for kind in channel.schedules()},
             last_post=last, failed=sum(1 for p in posts if p["status"] == "failed")))
     reachable = sum(1 for row in rows if row.channel_id)
-    headline = (f"leadbot {__version__}: {reachable} of {len(rows)} configured channel(s) "
-                f"reachable; {inbox_pending} answer(s) waiting to be recorded.")
+    headline = (f"leadbot {__version__}: {reachable} of "
+                f"{plural(len(rows), 'configured channel')} reachable; "
+                f"{plural(inbox_pending, 'answer')} waiting to be recorded.")
     return headline, rows

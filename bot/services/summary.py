@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from bot.config import Channel, Config
 from bot.cron import parse_cron
+from bot.words import plural
 
 
 def channel_summary(config: Config, channel: Channel, now: datetime) -> str:
@@ -19,7 +20,7 @@ def channel_summary(config: Config, channel: Channel, now: datetime) -> str:
     themes = channel.behaviors or tuple(config.library.behaviors)
     nudges = len(config.library.nudges_for(themes))
     return (f"{channel.channel} ({channel.tz.key}): " + "; ".join(parts)
-            + f"; {len(themes)} theme(s), {nudges} nudges")
+            + f"; {plural(len(themes), 'theme')}, {plural(nudges, 'nudge')}")
 
 
 @lru_cache(maxsize=1024)

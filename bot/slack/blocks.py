@@ -182,7 +182,7 @@ def with_counts(blocks: list[Block], counts_block: Block) -> list[Block]:
     return [*out[:at], counts_block, *out[at:]]
 
 
-CHOICE_WORDS = {"follow": "follow", "take": "take the lead", "pass": "pass"}
+CHOICE_WORDS = {"follow": "to follow", "take": "to take the lead", "pass": "to let it go"}
 CONFIRMATIONS = {
     "follow": "Noted: you'll follow. Backing someone who leads well is leadership too; tell "
               "them what you saw, if you like.",
@@ -198,10 +198,12 @@ CONFIRMATIONS = {
 def build_choice_confirmation(choice: str, previous: str | None = None) -> str:
     """The private answer to a click, fitting the choice (and saying when it changed)."""
     if previous == choice:
-        return f"You already chose *{CHOICE_WORDS[choice]}* on this prompt; still noted."
+        return (f"You had already chosen *{CHOICE_WORDS[choice]}* on this prompt; it stays "
+                "noted.")
     text = CONFIRMATIONS[choice]
     if previous:
-        text = f"Changed from _{CHOICE_WORDS[previous]}_ to _{CHOICE_WORDS[choice]}_. " + text
+        text = (f"You changed your choice: now _{CHOICE_WORDS[choice]}_ (before: "
+                f"_{CHOICE_WORDS[previous]}_). " + text)
     return text
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import tzinfo
 
 from bot.services.digest import Digest, SharedReflection, date_range
@@ -93,7 +94,9 @@ def digest_blocks(digest: Digest, tz: tzinfo) -> list[Block]:
         blocks.append(section(f"{QUIET_WEEK}\n\n{QUIET_INVITATION}", "leadbot_digest_quiet"))
         return blocks
     if digest.posts:
-        lines = [_post_line(kind, theme) for kind, _text, theme in digest.posts]
+        # each line once, with how often: the refrain four times is one line, "× 4"
+        counted = Counter(_post_line(kind, theme) for kind, _text, theme in digest.posts)
+        lines = [line if n == 1 else f"{line} × {n}" for line, n in counted.items()]
         blocks.append(section("*Posted this week*\n" + "\n".join(lines),
                                "leadbot_digest_posts"))
     if digest.hidden_below:

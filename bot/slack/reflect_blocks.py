@@ -23,6 +23,7 @@ from bot.slack.blocks import (
     section,
     theme_input,
 )
+from bot.words import plural
 
 View = dict[str, Any]
 HOME_ITEMS = 5
@@ -188,7 +189,7 @@ def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo
         blocks = [section("You have no reflections yet. `/reflect` opens the form; it takes "
                            "a minute, and only you see it.")]
     else:
-        blocks = [section(f"*Your last {len(reflections)} reflection(s)*")]
+        blocks = [section(f"*Your last {plural(len(reflections), 'reflection')}*")]
         blocks.extend(_reflection_section(row, themes, tz, 400) for row in reflections)
     if follow_ups:
         lines = [_follow_up_line(row, tz) for row in follow_ups]
@@ -234,19 +235,27 @@ def _streak_line(streak: int) -> str:
     return f"Weekly streak: {streak} week{'s' if streak != 1 else ''} in a row :seedling:"
 
 
-FORGET_WORDS = {"choices": "choices", "replies": "thread replies", "reactions": "reactions",
-                "reflections": "reflections", "follow_ups": "follow-ups",
-                "follow-ups": "follow-ups", "settings": "settings",
-                "sightings": "sightings you recorded",
-                "sightings about them": "sightings about you",
-                "messages waiting": "messages waiting to be sent",
-                "sent messages quoting them": "sent messages quoting you",
-                "pending answers": "answers not yet recorded"}
+FORGET_WORDS = {"choices": ("choice", "choices"), "replies": ("thread reply", "thread replies"),
+                "reactions": ("reaction", "reactions"),
+                "reflections": ("reflection", "reflections"),
+                "follow_ups": ("follow-up", "follow-ups"),
+                "follow-ups": ("follow-up", "follow-ups"), "settings": ("setting", "settings"),
+                "sightings": ("sighting you recorded", "sightings you recorded"),
+                "sightings about them": ("sighting about you", "sightings about you"),
+                "messages waiting": ("message waiting to be sent", "messages waiting to be sent"),
+                "sent messages quoting them": ("sent message quoting you",
+                                               "sent messages quoting you"),
+                "pending answers": ("answer not yet recorded", "answers not yet recorded")}
+
+
+def _held(counts: dict[str, int]) -> str:
+    """"1 choice, 2 thread replies, ..." for what forget deletes."""
+    return ", ".join(plural(n, *FORGET_WORDS.get(k, (k, k))) for k, n in counts.items())
 
 
 def forget_confirm(held: dict[str, int]) -> list[Block]:
     """Ask before deleting everything about someone."""
-    listed = ", ".join(f"{n} {FORGET_WORDS.get(k, k)}" for k, n in held.items())
+    listed = _held(held)
     return [
         section(f"*Delete everything leadbot keeps about you?*\nThat is {listed}. It cannot "
                  "be undone. Counts already shown in channels are not rewritten."),
@@ -262,7 +271,7 @@ def forget_confirm(held: dict[str, int]) -> list[Block]:
 
 def forgotten_text(report: dict[str, int]) -> str:
     """What forgetting deleted."""
-    listed = ", ".join(f"{n} {FORGET_WORDS.get(k, k)}" for k, n in report.items())
+    listed = _held(report)
     return f":wastebasket: Done. Deleted {listed}. leadbot keeps nothing else about you."
 
 

@@ -52,12 +52,16 @@ def settings_blocks(settings: dict, now: datetime, tz: ZoneInfo) -> list[Block]:
     quiet = "none"
     if settings.get("quiet_start") and settings.get("quiet_end"):
         quiet = f"{settings['quiet_start']}–{settings['quiet_end']} ({tz.key})"
+    # The pickers show a time only when quiet hours are set: otherwise they would show
+    # 18:00-09:00 beside "none" (picking one end sets the other to that default).
     quiet_elements = [
         {"type": "timepicker", "action_id": "leadbot_settings_quiet_start",
-         "initial_time": settings.get("quiet_start") or "18:00",
-         "placeholder": plain("From")},
+         "placeholder": plain("From (say 18:00)")},
         {"type": "timepicker", "action_id": "leadbot_settings_quiet_end",
-         "initial_time": settings.get("quiet_end") or "09:00", "placeholder": plain("To")}]
+         "placeholder": plain("To (say 09:00)")}]
+    for element, key in zip(quiet_elements, ("quiet_start", "quiet_end"), strict=True):
+        if settings.get(key):
+            element["initial_time"] = settings[key]
     if quiet != "none":
         quiet_elements.append(_button("quiet_clear", "No quiet hours", "clear",
                                       "Remove your quiet hours"))

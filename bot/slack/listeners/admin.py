@@ -59,7 +59,9 @@ def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
         ack(text="This leadbot process cannot post; try `leadbot post-now` on the server.")
         return
     post_now = services.post_now
-    ack(text=f"Posting a {kind} to {channel.channel}…")
+    resolved = services.channel_ids.get(channel.channel)
+    where = f"<#{resolved}>" if resolved else f"`{channel.channel}`"  # Slack shows #name
+    ack(text=f"Posting a {kind} to {where}…")
     log.info("%s asked for a %s in %s", user, kind, channel.channel)
 
     def run() -> None:
@@ -67,14 +69,14 @@ def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
             result = post_now(channel, kind)
         except Exception:  # reported to the admin, never lost in a thread
             log.exception("post-now from Slack failed")
-            respond(text=f"Could not post to {channel.channel}: see the bot's log.",
+            respond(text=f"Could not post to {where}: see the bot's log.",
                     replace_original=False)
             return
         if result.status == "posted":
-            respond(text=f":white_check_mark: Posted the {kind} to {channel.channel}.",
+            respond(text=f":white_check_mark: Posted the {kind} to {where}.",
                     replace_original=False)
         else:
-            respond(text=f"Not posted to {channel.channel}: {result.error or result.status}.",
+            respond(text=f"Not posted to {where}: {result.error or result.status}.",
                     replace_original=False)
 
     threading.Thread(target=run, name="post-now", daemon=True).start()

@@ -60,7 +60,9 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
                follow_up: dict | None = None) -> str | None:
     """Open the reflection form and remember it; None, or what went wrong, for the person."""
     themes = services.themes()
-    purpose = "reflect" if channel else "reflect-home"  # where to confirm: channel or form
+    # Where to confirm: in the channel the form came from, else (the Home tab, a follow-up
+    # DM: the person is not looking at a channel) in the form itself.
+    purpose = "reflect" if channel and not follow_up else "reflect-home"
     if channel is None:
         # from the Home tab with one team channel: a shared reflection goes to its digest
         channel = services.default_channel()
