@@ -15,19 +15,28 @@ from typing import Annotated, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from bot.cron import CronError, fire_days, fires_per_minute, parse_cron, shortest_gap
 from bot.library import DEFAULT_LIBRARY, Library, load_library
 from bot.workdays import WEEKDAYS, Calendar, supported_countries
-from bot.yamlfile import FileProblems, Problem, collector_paused, load_yaml, validate
+from bot.yamlfile import (
+    FileProblems,
+    LoadedYaml,
+    Problem,
+    collector_paused,
+    format_path,
+    load_yaml,
+    unique_problems,
+    validate,
+)
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{5,}$")
 _CHANNEL_NAME = re.compile(r"^#[^\s#,@A-Z]{1,80}$")
@@ -78,38 +87,40 @@ def _cron(value: str | None) -> str | None:
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
-def _skip_dates(value: object) -> list[date] | None:
-    """Dates as YAML writes them (2026-12-24) or as quoted ISO strings."""
-    if value is None:
-        return None
-    if not isinstance(value, list):
-        raise ValueError("give a list of dates, like [2026-12-24, 2026-12-31]")
-    out = []
-    for item in value:
-        if isinstance(item, datetime_type):
-            raise ValueError(f"'{item}' has a time; give dates only, like 2026-12-24")
-        if isinstance(item, date):
-            out.append(item)
-            continue
-        try:
-            out.append(date.fromisoformat(str(item)))
-        except ValueError:
-            raise ValueError(f"'{item}' is not a date like 2026-12-24") from None
-    return out
+def _skip_date(value: object) -> date:
+    """One date as YAML writes it (2026-12-24) or as a quoted ISO string."""
+    if isinstance(value, datetime_type):
+        raise ValueError(f"'{value}' has a time; give dates only, like 2026-12-24")
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"'{value}' is not a date like 2026-12-24") from None
 
 
-def _working_days(value: list[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    if not value:
-        raise ValueError("give at least one working day")
-    out = []
-    for item in value:
-        key = str(item).strip().lower()[:3]
-        if key not in WEEKDAYS or len(str(item).strip()) < 3:
-            raise ValueError(f"'{item}' is not a weekday; use mon, tue, wed, thu, fri, sat, sun")
-        out.append(key)
-    return out
+def _weekday(value: str) -> str:
+    key = value.strip().lower()[:3]
+    if key not in WEEKDAYS or len(value.strip()) < 3:
+        raise ValueError(f"'{value}' is not a weekday; use mon, tue, wed, thu, fri, sat, sun")
+    return key
+
+
+def _user_id(value: str) -> str:
+    if not _USER_ID.match(value):
+        raise ValueError(f"'{value}' is not a Slack user ID (like U0123ABCD): find it in the "
+                         "person's profile, More > Copy member ID")
+    return value
+
+
+def _known_behavior(value: str, info: ValidationInfo) -> str:
+    """A behaviour the prompt library declares (checked when the library's ids are known)."""
+    known: list[str] = (info.context or {}).get("behaviors", [])
+    if known and value not in known:
+        close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
+        raise ValueError(f"unknown behaviour '{value}'; {hint}")
+    return value
 
 
 def _holidays(value: str | None) -> str | None:
@@ -138,14 +149,14 @@ def _hours(value: str | None) -> str | None:
 class _CalendarKeys(_Strict):
     """Calendar settings, at the top level (every channel) and per channel (overrides)."""
 
-    working_days: list[str] | None = None
-    skip_dates: Annotated[list[date] | None, BeforeValidator(_skip_dates)] = None
+    working_days: Annotated[list[Annotated[str, AfterValidator(_weekday)]],
+                            Field(min_length=1)] | None = None
+    skip_dates: list[Annotated[date, BeforeValidator(_skip_date)]] | None = None
     holidays: str | None = None
     working_hours: str | None = None
     follow_up_days: Annotated[int, Field(ge=0, le=30)] | None = None
     min_group_size: Annotated[int, Field(ge=1, le=100)] | None = None
 
-    _days = field_validator("working_days")(classmethod(lambda cls, v: _working_days(v)))
     _country = field_validator("holidays")(classmethod(lambda cls, v: _holidays(v)))
     _hours_ok = field_validator("working_hours")(classmethod(lambda cls, v: _hours(v)))
 
@@ -158,7 +169,8 @@ class ChannelConfig(_CalendarKeys):
     prompt: str | None = None
     nudges: str | None = None
     digest: str | None = None
-    behaviors: Annotated[list[str], Field(min_length=1)] | None = None
+    behaviors: Annotated[list[Annotated[str, AfterValidator(_known_behavior)]],
+                         Field(min_length=1)] | None = None
     show_names: bool = False
 
     @field_validator("channel")
@@ -179,33 +191,12 @@ class ChannelConfig(_CalendarKeys):
 
     _prompt = field_validator("prompt", "nudges", "digest")(_cron)
 
-    @field_validator("behaviors")
-    @classmethod
-    def _behaviors(cls, value: list[str] | None, info: ValidationInfo) -> list[str] | None:
-        known: list[str] = (info.context or {}).get("behaviors", [])
-        if value is None or not known:
-            return value
-        for item in value:
-            if item not in known:
-                close = difflib.get_close_matches(item, known, n=1, cutoff=0.6)
-                hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
-                raise ValueError(f"unknown behaviour '{item}'; {hint}")
-        if len(set(value)) != len(value):
-            raise ValueError("a behaviour is listed twice")
-        return value
-
-    @model_validator(mode="after")
-    def _something_scheduled(self) -> ChannelConfig:
-        if not (self.prompt or self.nudges or self.digest):
-            raise ValueError("give at least one schedule: prompt, nudges or digest")
-        return self
-
 
 class ConfigFile(_CalendarKeys):
     """The top level of ``leadbot.yaml``."""
 
     timezone: str
-    admins: list[str] = []
+    admins: list[Annotated[str, AfterValidator(_user_id)]] = []
     library: str | None = None
     missed_run_grace: Annotated[int, Field(ge=0, le=1440)] = 60
     concurrency: Annotated[int, Field(ge=1, le=64)] = 8
@@ -214,15 +205,6 @@ class ConfigFile(_CalendarKeys):
     channels: Annotated[list[ChannelConfig], Field(min_length=1)]
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: check_timezone(v)))
-
-    @field_validator("admins")
-    @classmethod
-    def _admins(cls, value: list[str]) -> list[str]:
-        for item in value:
-            if not _USER_ID.match(item):
-                raise ValueError(f"'{item}' is not a Slack user ID (like U0123ABCD): find it in "
-                                 "the person's profile, More > Copy member ID")
-        return value
 
 
 @dataclass(frozen=True)
@@ -276,31 +258,35 @@ def load_config(path: Path) -> Config:
 
 def _load_config(path: Path) -> Config:
     loaded = load_yaml(path)
-    problems: list[Problem] = []
-    library: Library | None = None
-    library_path = DEFAULT_LIBRARY
     data = loaded.data if isinstance(loaded.data, dict) else {}
     raw_library = data.get("library")
+    library_path = DEFAULT_LIBRARY
     if isinstance(raw_library, str) and raw_library:
         library_path = (path.parent / raw_library).resolve()
     elif raw_library is None and (path.parent / "prompts.yaml").is_file():
         library_path = (path.parent / "prompts.yaml").resolve()
+    library: Library | None = None
+    problems: list[Problem] = []
+    known: list[str] = []
     try:
         library = load_library(library_path)
+        known = list(library.behaviors)
     except FileProblems as exc:
-        if raw_library is not None:
-            problems.append(Problem(loaded.file, loaded.line_for(("library",)), "library",
-                                    f"the prompt library {library_path} has errors (below)"))
-        problems.extend(exc.problems)
-    context = {"behaviors": list(library.behaviors) if library else []}
+        problems.extend(_library_problems(loaded, raw_library, library_path, exc.problems))
+        known = list(getattr(exc, "behaviors", ()))
     parsed: ConfigFile | None = None
     try:
-        parsed = validate(loaded, ConfigFile, context=context, what="configuration")
+        parsed = validate(loaded, ConfigFile, context={"behaviors": known},
+                          what="configuration")
     except FileProblems as exc:
-        problems = exc.problems + problems
-    problems.extend(_duplicates(loaded, data.get("channels")))
+        problems.extend(exc.problems)
+    channels = data.get("channels")
+    problems.extend(_duplicates(loaded, channels))
+    problems.extend(_unscheduled(loaded, channels))
+    problems.extend(_behaviors_twice(loaded, channels))
     if problems or parsed is None or library is None:
-        raise FileProblems(sorted(problems, key=lambda p: (p.file != loaded.file, p.line or 0)))
+        raise FileProblems(sorted(unique_problems(problems),
+                                  key=lambda p: (p.file != loaded.file, p.line or 0)))
     default_tz = ZoneInfo(parsed.timezone)
     calendars: dict[tuple, Calendar] = {}  # thousands of channels share a few calendars
     channels = tuple(
@@ -357,7 +343,58 @@ def _calendar(top: ConfigFile, channel: ChannelConfig) -> Calendar:
                time.fromisoformat(end)))
 
 
-def _duplicates(loaded, channels: object) -> list[Problem]:
+def _library_problems(loaded: LoadedYaml, raw_library: object, library_path: Path,
+                      problems: list[Problem]) -> list[Problem]:
+    """The library's problems, each at its own line of its own file; a library file that
+    cannot be read at all is reported at the ``library:`` line that names it."""
+    if raw_library is None or len(problems) != 1 or problems[0].line is not None:
+        return problems
+    return [Problem(loaded.file, loaded.line_for(("library",)), "library",
+                    f"{library_path}: {problems[0].message}")]
+
+
+def _unscheduled(loaded: LoadedYaml, channels: object) -> list[Problem]:
+    """Channels with no schedule (checked on the raw data, so other errors do not hide it)."""
+    if not isinstance(channels, list):
+        return []
+    return [Problem(loaded.file, loaded.line_for(("channels", index)), f"channels[{index}]",
+                    "give at least one schedule: prompt, nudges or digest")
+            for index, channel in enumerate(channels)
+            if isinstance(channel, dict) and all(channel.get(key) is None for key in KINDS)
+            and not _misspelt_schedule(channel)]
+
+
+def _misspelt_schedule(channel: dict) -> bool:
+    """A key like ``promt``: its own line already says "did you mean 'prompt'?"."""
+    fields = list(ChannelConfig.model_fields)
+    for key in channel:
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1, cutoff=0.6)
+            if close and close[0] in KINDS:
+                return True
+    return False
+
+
+def _behaviors_twice(loaded: LoadedYaml, channels: object) -> list[Problem]:
+    """A behaviour listed twice in a channel (on the raw data, like the checks above)."""
+    out: list[Problem] = []
+    for index, channel in enumerate(channels if isinstance(channels, list) else []):
+        behaviors = channel.get("behaviors") if isinstance(channel, dict) else None
+        first: dict[str, int] = {}
+        for item, behavior in enumerate(behaviors if isinstance(behaviors, list) else []):
+            if not isinstance(behavior, str):
+                continue
+            path = ("channels", index, "behaviors", item)
+            if behavior in first:
+                out.append(Problem(loaded.file, loaded.line_for(path), format_path(path),
+                                   f"'{behavior}' is listed twice (first at line "
+                                   f"{first[behavior]}); list each behaviour once"))
+            else:
+                first[behavior] = loaded.line_for(path) or 0
+    return out
+
+
+def _duplicates(loaded: LoadedYaml, channels: object) -> list[Problem]:
     """Channels listed twice (checked on the raw data, so other errors do not hide it)."""
     if not isinstance(channels, list):
         return []
@@ -368,10 +405,12 @@ def _duplicates(loaded, channels: object) -> list[Problem]:
         if not isinstance(key, str):
             continue
         if key in seen:
+            first = seen[key]
             out.append(Problem(loaded.file, loaded.line_for(("channels", index, "channel")),
                                f"channels[{index}].channel",
-                               f"'{key}' is already configured at channels[{seen[key]}]; "
-                               "list each channel once"))
+                               f"'{key}' is already configured at channels[{first}] (line "
+                               f"{loaded.line_for(('channels', first, 'channel'))}); list "
+                               "each channel once"))
         else:
             seen[key] = index
     return out

@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+import difflib
 import random
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 
-from bot.yamlfile import FileProblems, Problem, load_yaml, validate
+from bot.yamlfile import (
+    FileProblems,
+    LoadedYaml,
+    Problem,
+    load_yaml,
+    unique_problems,
+    validate,
+)
 
 # The bundled library ships inside the package, so a non-editable install (pipx) has it too.
 DEFAULT_LIBRARY = Path(__file__).resolve().parent / "data" / "prompts.yaml"
@@ -70,41 +79,22 @@ class Nudge(_Strict):
         return value
 
 
+def _behavior_id(value: str) -> str:
+    if not re.match(_ID, value):
+        raise ValueError(f"'{value}' is not a valid behaviour id: use lowercase letters, digits "
+                         "and hyphens")
+    return value
+
+
 class Library(_Strict):
-    """The whole prompt library, validated."""
+    """The whole prompt library, each part validated; ``load_library`` also checks across
+    parts (unique nudge ids, declared behaviours, no theme without nudges)."""
 
     version: int = 1
     refrain: Refrain
-    behaviors: Annotated[dict[str, Behavior], Field(min_length=1)]
+    behaviors: Annotated[dict[Annotated[str, AfterValidator(_behavior_id)], Behavior],
+                         Field(min_length=1)]
     nudges: Annotated[list[Nudge], Field(min_length=1)]
-
-    @field_validator("behaviors")
-    @classmethod
-    def _behavior_ids(cls, value: dict[str, Behavior]) -> dict[str, Behavior]:
-        bad = [key for key in value if not re.match(_ID, key)]
-        if bad:
-            raise ValueError(f"behaviour id '{bad[0]}' is not valid: use lowercase letters, "
-                             "digits and hyphens")
-        return value
-
-    @model_validator(mode="after")
-    def _cross_checks(self) -> Library:
-        seen: set[str] = set()
-        problems = []
-        for index, nudge in enumerate(self.nudges):
-            if nudge.id in seen:
-                problems.append(f"nudges[{index}].id: '{nudge.id}' is used twice; ids must be "
-                                "unique")
-            seen.add(nudge.id)
-            if nudge.behavior not in self.behaviors:
-                problems.append(f"nudges[{index}].behavior: unknown behaviour '{nudge.behavior}'; "
-                                f"declare it under behaviors (known: {', '.join(self.behaviors)})")
-        empty = [b for b in self.behaviors if not any(n.behavior == b for n in self.nudges)]
-        for behavior in empty:
-            problems.append(f"behaviors.{behavior}: has no nudges; add at least one or remove it")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
 
     def nudges_for(self, behaviors: Iterable[str] | None) -> list[Nudge]:
         """The nudges of the given themes (all themes when None), in library order."""
@@ -116,36 +106,83 @@ class Library(_Strict):
         return next((n for n in self.nudges if n.id == nudge_id), None)
 
 
+class LibraryProblems(FileProblems):
+    """Every problem in a prompt library, and the behaviour ids it declares all the same, so
+    that a configuration naming them can still be checked."""
+
+    def __init__(self, problems: Iterable[Problem], behaviors: Iterable[str] = ()):
+        super().__init__(problems)
+        self.behaviors = tuple(behaviors)
+
+
 def load_library(path: Path) -> Library:
     """Load and validate a prompt library file; raise FileProblems with every error."""
     loaded = load_yaml(path)
+    across = _cross_checks(loaded)
     try:
-        return validate(loaded, Library, what="prompt library")
+        library = validate(loaded, Library, what="prompt library")
     except FileProblems as exc:
-        raise FileProblems(_split_cross_checks(loaded, exc.problems)) from None
+        raise LibraryProblems(unique_problems([*exc.problems, *across]),
+                              _declared(loaded.data)) from None
+    if across:
+        raise LibraryProblems(across, library.behaviors)
+    return library
 
 
-def _split_cross_checks(loaded, problems: list[Problem]) -> list[Problem]:
-    """The model-level check joins its findings with '; ': give each its own line and field."""
+def _declared(data: object) -> list[str]:
+    """The behaviour ids written under ``behaviors:``, valid or not."""
+    behaviors = data.get("behaviors") if isinstance(data, dict) else None
+    if not isinstance(behaviors, dict):
+        return []
+    return [key for key in behaviors if isinstance(key, str)]
+
+
+def _cross_checks(loaded: LoadedYaml) -> list[Problem]:
+    """Checks across nudges and behaviours, on the data as read, so that an error elsewhere
+    (an empty text, a wrong type) does not hide them: ids used twice, behaviours not declared,
+    themes without a nudge."""
+    nudges = loaded.data.get("nudges") if isinstance(loaded.data, dict) else None
+    if not isinstance(nudges, list):
+        return []
+    known = _declared(loaded.data)
     out: list[Problem] = []
-    for p in problems:
-        if p.field == "" and ": " in p.message and p.message.split(": ")[0].startswith(
-            ("nudges[", "behaviors.")
-        ):
-            for part in p.message.split("; "):
-                field, _, message = part.partition(": ")
-                path = _parse_field(field)
-                out.append(Problem(p.file, loaded.line_for(path), field, message))
+    first: dict[str, int] = {}  # each id, the line of its first use
+    times: Counter[str] = Counter()
+    used: set[str] = set()
+    unsure = False
+    for index, nudge in enumerate(nudges):
+        if not isinstance(nudge, dict):
+            unsure = True
+            continue
+        nudge_id, behavior = nudge.get("id"), nudge.get("behavior")
+        if isinstance(nudge_id, str):
+            line = loaded.line_for(("nudges", index, "id"))
+            times[nudge_id] += 1
+            if nudge_id in first:
+                count = "twice" if times[nudge_id] == 2 else f"{times[nudge_id]} times"
+                out.append(Problem(loaded.file, line, f"nudges[{index}].id",
+                                   f"'{nudge_id}' is used {count} (first at line "
+                                   f"{first[nudge_id]}); give each nudge its own id"))
+            else:
+                first[nudge_id] = line or 0
+        if not isinstance(behavior, str):
+            unsure = True  # its own line says what is wrong; which theme it is for is unknown
+        elif behavior in known or not known:
+            used.add(behavior)
         else:
-            out.append(p)
+            close = difflib.get_close_matches(behavior, known, n=1, cutoff=0.6)
+            used.update(close)  # a misspelt theme is one problem, not also a theme left empty
+            hint = (f"did you mean '{close[0]}'?" if close else
+                    f"declare it under behaviors (known: {', '.join(known)})")
+            out.append(Problem(loaded.file, loaded.line_for(("nudges", index, "behavior")),
+                               f"nudges[{index}].behavior",
+                               f"unknown behaviour '{behavior}'; {hint}"))
+    if nudges and not unsure:
+        out.extend(Problem(loaded.file, loaded.line_for(("behaviors", behavior), key=True),
+                           f"behaviors.{behavior}", "has no nudges; add at least one or "
+                                                    "remove it")
+                   for behavior in known if behavior not in used)
     return out
-
-
-def _parse_field(field: str) -> tuple:
-    parts: list[str | int] = []
-    for token in re.findall(r"[^.\[\]]+|\[\d+\]", field):
-        parts.append(int(token[1:-1]) if token.startswith("[") else token)
-    return tuple(parts)
 
 
 # --- rotation ---------------------------------------------------------------------------

@@ -8,14 +8,15 @@ import gc
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
+from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.reader import Reader
 from yaml.resolver import Resolver
 
@@ -43,9 +44,10 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        if self.field:
-            return f"{where}: {self.field}: {self.message}"
-        return f"{where}: {self.message}"
+        text = f"{where}: {self.field}: " if self.field else f"{where}: "
+        text += self.message
+        # one problem, one line: a value quoted in the message may hold a line break
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class FileProblems(Exception):
@@ -58,11 +60,18 @@ class FileProblems(Exception):
 
 @dataclass
 class LoadedYaml:
-    """A parsed document, and its node tree to find the 1-based line of any value or key."""
+    """A parsed document, and its node tree to find the 1-based line of any value or key.
+
+    ``problems`` are those found while reading that did not stop it (a key written twice, a
+    value YAML types but cannot build, such as the date 2026-02-30); ``validate`` reports them
+    with the rest. ``replaced`` names the fields whose unbuildable value was kept as its text.
+    """
 
     file: str
     data: Any
     root: yaml.Node | None = None
+    problems: list[Problem] = field(default_factory=list)
+    replaced: set[str] = field(default_factory=set)
 
     def line_for(self, path: Path_, *, key: bool = False) -> int | None:
         """The line of ``path``, or of its nearest parent that has one.
@@ -90,9 +99,9 @@ class LoadedYaml:
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
     """The value at ``part`` under ``node`` and its key node (the last, if a key repeats)."""
-    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+    if isinstance(node, yaml.MappingNode):
         for key_node, value_node in reversed(node.value):
-            if str(key_node.value) == part:
+            if str(key_node.value) == str(part):
                 return value_node, key_node
     elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and not isinstance(
             part, bool) and 0 <= part < len(node.value):
@@ -111,7 +120,7 @@ def format_path(path: Path_) -> str:
     return out
 
 
-class _Refused(Exception):
+class _Refused(yaml.YAMLError):
     """A file the loader will not build, at ``mark``."""
 
     def __init__(self, mark: yaml.Mark, message: str):
@@ -136,6 +145,28 @@ else:  # pragma: no cover - PyYAML built without libyaml
 
 
 _BLOCK_STARTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_COLLECTION_TAGS = {f"tag:yaml.org,2002:{tag}": kind for tag, kind in (
+    ("map", yaml.MappingNode), ("set", yaml.MappingNode), ("seq", yaml.SequenceNode),
+    ("omap", yaml.SequenceNode), ("pairs", yaml.SequenceNode))}
+_KINDS = {"timestamp": "date", "int": "whole number", "float": "number",
+          "bool": "true/false value", "binary": "base64 binary value", "null": "null"}
+
+
+def _unbuilt_reason(node: yaml.Node, exc: Exception) -> str:
+    """Why YAML could not build ``node``, in words."""
+    tag = node.tag.removeprefix("tag:yaml.org,2002:")
+    if isinstance(exc, ConstructorError):
+        if "could not determine a constructor" in str(exc.problem):
+            return f"the tag {node.tag} is not one leadbot reads; remove it"
+        return f"cannot read this as !!{tag}: {exc.problem}"
+    value = node.value if isinstance(node, yaml.ScalarNode) else ""
+    value = value if len(value) <= 60 else value[:57] + "..."
+    if tag == "timestamp" and len(value) > 10:
+        kind = "date and time"
+    else:
+        kind = _KINDS.get(tag, f"!!{tag} value")
+    why = f": {exc}" if isinstance(exc, ValueError) and str(exc) else ""
+    return f"'{value}' is not a valid {kind}{why}"
 
 
 class _BoundedLoader(_Base):
@@ -150,9 +181,54 @@ class _BoundedLoader(_Base):
         self._open: list[list[int]] = [[0, 0]]  # per open block: [values, levels inside]
         self._sizes: dict[str, tuple[int, int]] = {}  # per finished anchor
         self._aliased = 0
+        self._path: list[str | int] = []  # where the node being composed is
+        self._keys: dict[int, dict[str, int]] = {}  # per open mapping: each key, its line
+        self.twice: list[tuple[int, Path_, int]] = []  # keys written twice: line, path, first
+        self.unbuilt: list[tuple[yaml.Node, str]] = []  # nodes kept as text, and why
+
+    def construct_object(self, node, deep=False):
+        """PyYAML's hook for every value: build it, or keep it as written and note why.
+
+        One value YAML cannot build (the date 2026-02-30, ``!!bool maybe``, an unknown tag)
+        must not hide the problems in the rest of the file.
+        """
+        was_deep = self.deep_construct
+        try:
+            kind = _COLLECTION_TAGS.get(node.tag)
+            if kind is not None and not isinstance(node, kind):
+                # PyYAML would find this only later, outside any one value, and stop there
+                raise ConstructorError(None, None, f"expected a {kind.id} node, but found "
+                                                   f"{node.id}", node.start_mark)
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, AttributeError, TypeError, ConstructorError) as exc:
+            self.recursive_objects.pop(node, None)
+            self.deep_construct = was_deep
+            kept = node.value if isinstance(node, yaml.ScalarNode) else None
+            self.constructed_objects[node] = kept  # an alias of it is not reported again
+            self.unbuilt.append((node, _unbuilt_reason(node, exc)))
+            return kept
 
     def compose_node(self, parent, index):
-        """PyYAML's hook for every node: compose it, counting its size against the bounds."""
+        """PyYAML's hook for every node: compose it, counting its size against the bounds and
+        noting a key written twice in its block (as it goes: a later syntax error keeps them)."""
+        if index is None:  # the document, or a mapping's key
+            return self._compose(parent, index)
+        if isinstance(parent, yaml.MappingNode):
+            part: str | int = str(index.value)
+            seen = self._keys.setdefault(id(parent), {})
+            line = index.start_mark.line + 1
+            if part in seen:
+                self.twice.append((line, (*self._path, part), seen[part]))
+            else:
+                seen[part] = line
+        else:
+            part = index
+        self._path.append(part)
+        node = self._compose(parent, index)
+        self._path.pop()
+        return node
+
+    def _compose(self, parent, index):
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             node = super().compose_node(parent, index)
@@ -164,6 +240,7 @@ class _BoundedLoader(_Base):
                 raise _Refused(event.start_mark, _TOO_DEEP)
             opened.append([0, 0])
             node = super().compose_node(parent, index)
+            self._keys.pop(id(node), None)
             values, levels = opened.pop()
             size = (values + 1, levels + 1)
         else:
@@ -228,10 +305,11 @@ def collector_paused() -> Iterator[None]:
 
 
 def load_yaml(path: Path) -> LoadedYaml:
-    """Read and parse ``path``; raise FileProblems for a missing file or bad YAML.
+    """Read and parse ``path``; raise FileProblems for a missing file or YAML that stops reading.
 
     Refuses control characters, nesting deeper than MAX_DEPTH and aliases that would repeat
-    more than MAX_ALIASED values, each with its line, before building anything.
+    more than MAX_ALIASED values, each with its line, before building anything. Keys written
+    twice and values YAML cannot build do not stop it: they are in ``problems`` of the result.
     """
     with collector_paused():
         return _load_yaml(path)
@@ -254,88 +332,63 @@ def _load_yaml(path: Path) -> LoadedYaml:
         raise FileProblems([bad])
     loader = _BoundedLoader(text)
     loaded = LoadedYaml(name, None)
-    duplicates: list[Problem] = []
-    node = None
     try:
         node = loader.get_single_node()
+        loaded.problems = _twice(name, loader.twice)
         if node is not None:
-            # before building: merge keys (<<) are still as written, not yet copied in
-            duplicates = _duplicate_keys(name, node)
             loaded.data = loader.construct_document(node)
             loaded.root = node
-    except _Refused as exc:
-        raise FileProblems([Problem(name, exc.line, "", exc.message)]) from None
-    except yaml.MarkedYAMLError as exc:
+            _note_unbuilt(loaded, loader.unbuilt)
+    except yaml.YAMLError as exc:
+        # reading stops here; the keys written twice before this point are reported with it
+        raise FileProblems([*_twice(name, loader.twice), _stopped(name, exc)]) from None
+    finally:
+        loader.dispose()
+    return loaded
+
+
+def _stopped(name: str, exc: yaml.YAMLError) -> Problem:
+    """The problem that stopped the reading of a file, with its line when YAML knows it."""
+    if isinstance(exc, _Refused):
+        return Problem(name, exc.line, "", exc.message)
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or exc.context or "invalid YAML"
         if what == "exceeded maximum nesting depth":  # libyaml's own limit (1,000) came first
-            raise FileProblems([Problem(name, line, "", _TOO_DEEP)]) from None
-        raise FileProblems([Problem(name, line, "", f"invalid YAML: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise FileProblems([Problem(name, None, "", f"invalid YAML: {exc}")]) from None
-    except ValueError as exc:
-        # A scalar YAML types but cannot build, such as the date 2026-02-30.
-        bad_node = _unbuildable(node)
-        line, value = (bad_node.start_mark.line + 1, bad_node.value) if bad_node else (None,
-                                                                                     "a value")
-        value = value if len(value) <= 60 else value[:57] + "..."
-        raise FileProblems([Problem(name, line, "", f"invalid value '{value}': {exc}")]) from None
-    finally:
-        loader.dispose()
-    if duplicates:
-        raise FileProblems(duplicates)
-    return loaded
+            return Problem(name, line, "", _TOO_DEEP)
+        return Problem(name, line, "", f"invalid YAML: {what}")
+    return Problem(name, None, "", f"invalid YAML: {exc}")
 
 
-def _unbuildable(node: yaml.Node | None, seen: set[int] | None = None) -> yaml.ScalarNode | None:
-    """The first scalar under ``node`` that YAML's constructors reject."""
-    seen = set() if seen is None else seen
-    if node is None or id(node) in seen:
-        return None
-    seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        probe = yaml.SafeLoader("")
-        try:
-            probe.construct_object(node, deep=True)
-        except ValueError:
-            return node
-        finally:
-            probe.dispose()
-        return None
-    children = node.value if isinstance(node, yaml.SequenceNode) else (
-        [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else [])
-    for child in children:
-        found = _unbuildable(child, seen)
-        if found is not None:
-            return found
-    return None
+def _twice(name: str, found: list[tuple[int, Path_, int]]) -> list[Problem]:
+    """A problem for each key written twice in the same block, in file order."""
+    return [Problem(name, line, format_path(path), f"this key appears twice in the same block "
+                                                   f"(first at line {first}); keep one")
+            for line, path, first in found]
 
 
-def _duplicate_keys(file: str, root: yaml.Node) -> list[Problem]:
-    """Keys written twice in one mapping, in file order; an alias is not checked again."""
-    out: list[Problem] = []
-    seen_nodes: set[int] = set()
-    stack: list[tuple[yaml.Node, Path_]] = [(root, ())]
+def _note_unbuilt(loaded: LoadedYaml, unbuilt: list[tuple[yaml.Node, str]]) -> None:
+    """Add a problem for each value kept as text, at its line and the first path it has."""
+    if not unbuilt:
+        return
+    paths: dict[int, list[Path_]] = {}
+    wanted = {id(node) for node, _ in unbuilt}
+    stack: list[tuple[yaml.Node, Path_]] = [(loaded.root, ())]  # aliases are few and bounded
     while stack:
         node, path = stack.pop()
-        if id(node) in seen_nodes:
-            continue
-        seen_nodes.add(id(node))
+        if id(node) in wanted:
+            paths.setdefault(id(node), []).append(path)
         if isinstance(node, yaml.MappingNode):
-            keys: set[str] = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value)
-                if key in keys:
-                    out.append(Problem(file, key_node.start_mark.line + 1, format_path(
-                        (*path, key)), "this key appears twice in the same block; keep one"))
-                keys.add(key)
-                if isinstance(value_node, yaml.CollectionNode):
-                    stack.append((value_node, (*path, key)))
+            stack.extend((value, (*path, str(key.value))) for key, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((item, (*path, index)) for index, item in enumerate(node.value)
-                         if isinstance(item, yaml.CollectionNode))
-    return sorted(out, key=lambda p: p.line or 0)
+            stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
+    for node, reason in unbuilt:
+        found = sorted(paths.get(id(node), [()]), key=lambda p: loaded.line_for(p) or 0)
+        loaded.replaced.update(format_path(p) for p in found if p)
+        loaded.problems.append(Problem(loaded.file, node.start_mark.line + 1,
+                                       format_path(found[0]), reason))
+    loaded.problems.sort(key=lambda p: p.line or 0)
 
 
 _TYPE_NAMES = {
@@ -366,33 +419,45 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, int | float):
         return f"the number {value}"
+    if isinstance(value, date):  # YAML reads 2026-12-24 as a date, not as text
+        return f"the date {value} (quote it to make it text)"
     return repr(value)
 
 
 def validate(loaded: LoadedYaml, model: type[M], *, context: dict | None = None,
              what: str = "file") -> M:
-    """Validate ``loaded.data`` against ``model``; raise FileProblems naming every error."""
+    """Validate ``loaded.data`` against ``model``; raise FileProblems naming every error,
+    with the problems found while reading, each once, in line order."""
     data = loaded.data
     if data is None:
-        raise FileProblems([Problem(loaded.file, None, "", f"the {what} is empty")])
+        # a document YAML could not build at all was reported where it was read
+        raise FileProblems(loaded.problems or [Problem(loaded.file, None, "",
+                                                       f"the {what} is empty")])
     if not isinstance(data, dict):
-        raise FileProblems(
-            [Problem(loaded.file, 1, "", f"expected a mapping of keys at the top of the {what}, "
-                                         f"got {_describe(data)}")]
-        )
+        raise FileProblems([*loaded.problems, Problem(
+            loaded.file, 1, "", f"expected a mapping of keys at the top of the {what}, got "
+                                f"{_describe(data)}")])
     try:
         with collector_paused():
-            return model.model_validate(data, context=context or {})
+            parsed = model.model_validate(data, context=context or {})
     except ValidationError as exc:
-        problems = [_problem(loaded, model, err) for err in exc.errors()]
-        raise FileProblems(_unique(problems)) from None
+        # a value kept as text was reported where it was read; its field's own check would
+        # only say the same again (an unknown key is still a problem of its own)
+        found = [_problem(loaded, model, err) for err in exc.errors()
+                 if err["type"] == "extra_forbidden"
+                 or format_path(_loc(err)) not in loaded.replaced]
+        raise FileProblems(unique_problems([*loaded.problems, *found])) from None
+    if loaded.problems:
+        raise FileProblems(loaded.problems)
+    return parsed
 
 
-def _unique(problems: list[Problem]) -> list[Problem]:
+def unique_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Each problem once (the same line, field and message are one problem), in line order."""
     seen, out = set(), []
     for p in problems:
-        if (p.line, p.field, p.message) not in seen:
-            seen.add((p.line, p.field, p.message))
+        if (p.file, p.line, p.field, p.message) not in seen:
+            seen.add((p.file, p.line, p.field, p.message))
             out.append(p)
     return sorted(out, key=lambda p: (p.line or 0))
 
@@ -420,10 +485,21 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
+def _loc(err: dict) -> Path_:
+    """The path of a pydantic error in the file (without its markers such as ``[key]``)."""
+    return tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+
+
 def _problem(loaded: LoadedYaml, model: type[BaseModel], err: dict) -> Problem:
-    loc: Path_ = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+    loc = _loc(err)
     kind = err["type"]
     field = format_path(loc)
+    if err["loc"] and err["loc"][-1] == "[key]":  # a mapping's key, not its value, is wrong
+        line = loaded.line_for(loc, key=True)
+        if kind == "value_error":
+            return Problem(loaded.file, line, field, str(err["ctx"]["error"]))
+        return Problem(loaded.file, line, field, f"key: expected {_TYPE_NAMES.get(kind, kind)}, "
+                                                 f"got {_describe(err.get('input'))}")
     if kind == "extra_forbidden":
         key = str(loc[-1])
         known = _known_fields(model, loc[:-1])
@@ -445,8 +521,11 @@ def _problem(loaded: LoadedYaml, model: type[BaseModel], err: dict) -> Problem:
         return Problem(loaded.file, line, field, "must not be empty")
     if kind in {"string_too_long", "too_long"}:
         limit = err.get("ctx", {}).get("max_length")
-        return Problem(loaded.file, line, field, f"too long: at most {limit} characters"
-                       if kind == "string_too_long" else f"too many items: at most {limit}")
+        size = len(err["input"]) if isinstance(err.get("input"), str | list) else None
+        if kind == "string_too_long":
+            count = f"{size} characters, " if size is not None else ""
+            return Problem(loaded.file, line, field, f"too long: {count}at most {limit}")
+        return Problem(loaded.file, line, field, f"too many items: at most {limit}")
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return Problem(loaded.file, line, field, err["msg"].lower())
     if kind == "string_pattern_mismatch":

@@ -54,8 +54,8 @@ BAD = [
      "    timezone: Mars/Olympus\n", 5, "channels[0].timezone", "unknown timezone 'Mars/Olympus'"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
      "    behaviors: [respect-for-peple]\n",
-     5, "channels[0].behaviors", "unknown behaviour 'respect-for-peple'; did you mean "
-                                 "'respect-for-people'?"),
+     5, "channels[0].behaviors[0]", "unknown behaviour 'respect-for-peple'; did you mean "
+                                    "'respect-for-people'?"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
      "  - channel: C0123TEAM\n    prompt: '0 9 * * 2'\n",
      5, "channels[1].channel", "'C0123TEAM' is already configured at channels[0]"),
@@ -66,7 +66,7 @@ BAD = [
     ("timezone: UTC\nadmins: U0123ADMIN\nchannels:\n  - channel: C0123TEAM\n"
      "    prompt: '0 9 * * 1'\n", 2, "admins", "expected a list, got 'U0123ADMIN'"),
     ("timezone: UTC\nadmins: [bob]\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
-     2, "admins", "'bob' is not a Slack user ID"),
+     2, "admins[0]", "'bob' is not a Slack user ID"),
     ("timezone: 3\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
      1, "timezone", "expected text, got the number 3"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: 900\n",
@@ -88,7 +88,17 @@ BAD = [
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
      "    show_names: 'yes'\n", 5, "channels[0].show_names", "expected true or false, got 'yes'"),
     ("timezone: UTC\ntimezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
-     2, "timezone", "this key appears twice"),
+     2, "timezone", "this key appears twice in the same block (first at line 1)"),
+    # a value YAML cannot build is reported, and so is the unknown key it is under
+    ("timezone: UTC\nholiday: 2026-02-30\nchannels:\n  - channel: C0123TEAM\n"
+     "    prompt: '0 9 * * 1'\n", 2, "holiday", "unknown key 'holiday'; did you mean 'holidays'?"),
+    ("timezone: UTC\nholiday: 2026-02-30\nchannels:\n  - channel: C0123TEAM\n"
+     "    prompt: '0 9 * * 1'\n", 2, "holiday", "'2026-02-30' is not a valid date"),
+    ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
+     "    behaviors: [go-to-gemba, go-to-gemba]\n",
+     5, "channels[0].behaviors[1]", "'go-to-gemba' is listed twice (first at line 5)"),
+    ("timezone: UTC\nchannels:\n  - channel: general\n    timezone: UTC\n", 3, "channels[0]",
+     "give at least one schedule"),
 ]
 
 
@@ -153,8 +163,29 @@ def test_broken_library_reported_with_config(write_config, tmp_path):
     (tmp_path / "mine.yaml").write_text("version: 1\nrefrain: {}\n")
     path = write_config(MINIMAL + "library: mine.yaml\n")
     found = problems_of(path)
-    assert found[0].startswith(f"{path}:7: library: the prompt library")
+    # each problem in the library's own file, and no line that is not a problem
+    assert all(p.startswith(f"{tmp_path / 'mine.yaml'}:") for p in found), found
     assert any(p.startswith(f"{tmp_path / 'mine.yaml'}:2: refrain.text: required") for p in found)
+
+
+def test_a_library_that_cannot_be_read_is_named_at_the_library_key(write_config, tmp_path):
+    path = write_config(MINIMAL + "library: nope.yaml\n")
+    assert problems_of(path) == [
+        f"{path}:7: library: {tmp_path / 'nope.yaml'}: file not found"]
+
+
+def test_a_broken_library_still_checks_the_channels_behaviours(write_config, tmp_path):
+    library = (REPO / "bot" / "data" / "prompts.yaml").read_text().replace("version: 1",
+                                                                          "version: one")
+    (tmp_path / "mine.yaml").write_text(library)
+    line = library.splitlines().index("version: one") + 1
+    path = write_config(MINIMAL + "    behaviors: [go-to-gemba, go-to-gembaa]\n"
+                                  "library: mine.yaml\n")
+    assert problems_of(path) == [
+        f"{path}:7: channels[0].behaviors[1]: unknown behaviour 'go-to-gembaa'; did you mean "
+        "'go-to-gemba'?",
+        f"{tmp_path / 'mine.yaml'}:{line}: version: expected a whole number, got 'one'",
+    ]
 
 
 def test_prompts_yaml_beside_config_is_the_default(write_config, tmp_path):

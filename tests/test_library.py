@@ -74,6 +74,10 @@ def _base() -> dict:
     (lambda d: d["refrain"].update(context=["y" * 201]), "refrain.context[0]", "at most 200"),
     (lambda d: d["behaviors"].update({"extra-theme": {"name": "Extra", "summary": "s"}}),
      "behaviors.extra-theme", "has no nudges"),
+    (lambda d: d["behaviors"].update({"Bad Theme": {"name": "Bad", "summary": "s"}}),
+     "behaviors.Bad Theme", "'Bad Theme' is not a valid behaviour id"),
+    (lambda d: d["nudges"].append(dict(d["nudges"][0], text="")),
+     f"nudges[{len(_base()['nudges'])}].id", "is used twice (first at line "),
 ])
 def test_library_validation(tmp_path, mutate, field, fragment):
     data = _base()
@@ -128,3 +132,14 @@ def test_rotation_state_survives_a_restart(tmp_path, library):
     cycle, used = store.rotation_state("C1")
     assert used == {n.id for n in order[:3]}
     assert pick_next(order, cycle, used).nudge.id == order[3].id
+
+
+def test_a_misspelt_theme_is_not_also_a_theme_without_nudges(tmp_path):
+    data = _base()
+    mine = [n for n in data["nudges"] if n["behavior"] == "develop-people"]
+    for nudge in mine:
+        nudge["behavior"] = "develop-peple"
+    with pytest.raises(FileProblems) as info:
+        load_library(_write(tmp_path, data))
+    assert [p.message for p in info.value.problems] == [
+        "unknown behaviour 'develop-peple'; did you mean 'develop-people'?"] * len(mine)

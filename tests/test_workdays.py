@@ -85,7 +85,8 @@ def test_config_sets_calendars_per_channel(write_config):
 @pytest.mark.parametrize(("line", "message"), [
     ("holidays: XX", "'XX' is not a country code"),
     ("working_days: [mon, someday]", "'someday' is not a weekday"),
-    ("skip_dates: [2026-02-30]", ":2: invalid value '2026-02-30': day is out of range"),
+    ("skip_dates: [2026-02-30]", ":2: skip_dates[0]: '2026-02-30' is not a valid date: day is "
+                                 "out of range"),
     ("skip_dates: [\"next friday\"]", "'next friday' is not a date"),
     ("working_hours: \"18:00-09:00\"", "start before end"),
     ("follow_up_days: -1", "greater than or equal to 0"),
