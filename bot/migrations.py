@@ -245,3 +245,12 @@ def m009_sightings_in_digest_setting(db: Database) -> None:
     """Each person may keep sightings about them out of the team digest (on by default)."""
     db.execute("ALTER TABLE person_settings ADD COLUMN sightings_in_digest INTEGER NOT NULL "
                "DEFAULT 1")
+
+
+@migrations()
+def m010_modal_sighting_id(db: Database) -> None:
+    """The sighting an "Add details" form amends gets its own column (it borrowed
+    reflection_id, which made every reader ask which kind of id it held)."""
+    db.execute("ALTER TABLE modals ADD COLUMN sighting_id INTEGER")
+    db.execute("UPDATE modals SET sighting_id = reflection_id, reflection_id = NULL "
+               "WHERE purpose = 'sighting'")

@@ -17,14 +17,16 @@ def test_migrations_recorded_and_applying_twice_is_a_noop(tmp_path):
     store = Store.open(path)
     assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers",
         "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
-        "m008_reflection_shared_named", "m009_sightings_in_digest_setting"]
+        "m008_reflection_shared_named", "m009_sightings_in_digest_setting",
+        "m010_modal_sighting_id"]
     assert store.migrate() == []
     store.close()
     store = Store.open(path)
     assert store.migrate() == []
     assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers",
         "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
-        "m008_reflection_shared_named", "m009_sightings_in_digest_setting"]
+        "m008_reflection_shared_named", "m009_sightings_in_digest_setting",
+        "m010_modal_sighting_id"]
     tables = set(store.db.table_names())
     assert {"posts", "choices", "replies", "reflections", "rotation", "sightings"} <= tables
 
@@ -170,4 +172,25 @@ def test_two_processes_migrating_a_new_file_at_once(tmp_path):
     assert Store.open(tmp_path / "new.db").applied_migrations() == [
         "m001_initial", "m002_schedule_state", "m003_answers",
         "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
-        "m008_reflection_shared_named", "m009_sightings_in_digest_setting"]
+        "m008_reflection_shared_named", "m009_sightings_in_digest_setting",
+        "m010_modal_sighting_id"]
+
+
+def test_sighting_forms_move_their_id_to_its_own_column(tmp_path):
+    # a database from before m010: an "Add details" sighting form kept its id in reflection_id
+    import sqlite3
+
+    from bot.migrations import migrations
+
+    path = tmp_path / "old.db"
+    store = Store.open(path, migrate=False)
+    migrations.apply(store.db, stop_before="m010_modal_sighting_id")
+    store.db.execute("INSERT INTO modals (view_id, user, purpose, reflection_id, opened_at) "
+                     "VALUES ('V1', 'U1', 'sighting', 7, '2026-12-01T00:00:00Z'), "
+                     "('V2', 'U1', 'reflect', 8, '2026-12-01T00:00:00Z')")
+    store.close()
+    store = Store.open(path)
+    assert (store.modal("V1")["sighting_id"], store.modal("V1")["reflection_id"]) == (7, None)
+    assert (store.modal("V2")["sighting_id"], store.modal("V2")["reflection_id"]) == (None, 8)
+    store.close()
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM modals").fetchone() == (2,)

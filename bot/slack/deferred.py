@@ -87,9 +87,12 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
     store, clock = services.store, services.clock
 
     def modal(p: dict[str, Any]) -> None:
+        sighting_id = p.get("sighting_id")
+        if p["purpose"] == SIGHTING_PURPOSE and sighting_id is None:  # queued by 0.10
+            sighting_id, p = p.get("reflection_id"), {**p, "reflection_id": None}
         store.record_modal(p["view_id"], p["user"], p["purpose"], clock.now(),
                            channel=p.get("channel"), reflection_id=p.get("reflection_id"),
-                           follow_up_id=p.get("follow_up_id"))
+                           sighting_id=sighting_id, follow_up_id=p.get("follow_up_id"))
 
     def form_record(p: dict[str, Any], purposes: tuple[str, ...]) -> dict | None:
         """The record of the form submitted, if leadbot opened it for this person."""
@@ -163,7 +166,7 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
             return
         draft = sightings.Draft(**p["draft"])
         behaviors = set(services.themes())
-        sighting_id, amended = row["reflection_id"], None  # set for "Add details"
+        sighting_id, amended = row["sighting_id"], None  # set for "Add details"
         try:
             with store.batch():
                 if not store.close_modal(row["view_id"], clock.now()):

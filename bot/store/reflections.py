@@ -85,12 +85,14 @@ class ReflectionQueries:
     @locked
     def record_modal(self, view_id: str, user: str, purpose: str, at: datetime, *,
                      channel: str | None = None, reflection_id: int | None = None,
+                     sighting_id: int | None = None,
                      follow_up_id: int | None = None) -> None:
         """Remember a modal the bot opened, so only its submission is accepted."""
         self.db.execute(
             "INSERT OR REPLACE INTO modals (view_id, user, purpose, channel, reflection_id, "
-            "opened_at, follow_up_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [view_id, user, purpose, channel, reflection_id, to_iso(at), follow_up_id])
+            "sighting_id, opened_at, follow_up_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [view_id, user, purpose, channel, reflection_id, sighting_id, to_iso(at),
+             follow_up_id])
 
     @locked
     def modal(self, view_id: str) -> dict | None:

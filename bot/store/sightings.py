@@ -1,7 +1,7 @@
 """SQL for leadership sightings: who saw good leadership in whom, and the DM that tells them.
 
 The modals a sighting is written in are the reflections' ``modals`` rows (purpose "sighting",
-``reflection_id`` holding the sighting's id for "Add details").
+``sighting_id`` holding the sighting's id for "Add details").
 """
 
 from __future__ import annotations

@@ -99,7 +99,7 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
     view_id = opened["view"]["id"]
     defer(services, "modal", f"modal:{view_id}",
           {"view_id": view_id, "user": user, "purpose": PURPOSE, "channel": channel,
-           "reflection_id": sighting["id"] if sighting else None}, user)
+           "sighting_id": sighting["id"] if sighting else None}, user)
     return None
 
 
