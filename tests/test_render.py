@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.library import load_library
-from bot.sandbox.render import mrkdwn, plain, render_blocks, render_message, render_view
+from bot.sandbox.render import EMOJI, mrkdwn, plain, render_blocks, render_message, render_view
 from bot.services.content import prompt_content
 from bot.slack import ids
 from bot.slack.blocks import build_prompt_blocks
@@ -93,6 +93,17 @@ def _unsafe(out: str) -> None:
 ])
 def test_mrkdwn_inline(text, expected):
     assert mrkdwn(text) == expected
+
+
+def test_every_emoji_the_bot_writes_has_a_picture():
+    """A shortcode in the bot's texts that the page does not know shows as ``:name:``."""
+    shortcode = re.compile(r"(?:(?<![\w:])|(?<=\\n)):([a-z][a-z0-9_+-]*):(?!\w)")
+    sources = [p for p in (LIBRARY.parents[1]).rglob("*") if p.suffix in (".py", ".yaml")
+               and "sandbox" not in p.parts]
+    used = {m[1] for p in sources for m in shortcode.finditer(p.read_text(encoding="utf-8"))}
+    assert shortcode.findall(r'"a\n:zzz: at 10:30:45 :x:"') == ["zzz", "x"]
+    assert "white_check_mark" in used
+    assert used - EMOJI.keys() == set()
 
 
 def test_mrkdwn_code_is_not_formatted():

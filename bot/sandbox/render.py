@@ -20,7 +20,8 @@ EMOJI = {
     "warning": "\u26a0\ufe0f", "x": "❌", "heavy_check_mark": "\u2714\ufe0f", "wave": "👋",
     "pray": "🙏", "clap": "👏", "rocket": "🚀", "fire": "🔥", "muscle": "💪", "smile": "😄",
     "slightly_smiling_face": "🙂", "sunny": "\u2600\ufe0f", "calendar": "📆", "memo": "📝",
-    "chart_with_upwards_trend": "📈", "point_right": "👉",
+    "chart_with_upwards_trend": "📈", "point_right": "👉", "busts_in_silhouette": "👥",
+    "hourglass_flowing_sand": "⏳",
 }
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 SPECIAL_MENTIONS = ("here", "channel", "everyone")
