@@ -408,14 +408,18 @@ def run(env: Env, http: bool, host: str, port: int) -> None:
         runtime.shutdown(bot)
 
 
+SANDBOX_DB = Path("data/sandbox.db")
+
+
 @cli.command()
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
               help="Port of the local workspace and its page (0 picks a free one).")
 @click.option("--config", "sandbox_config", type=click.Path(path_type=Path, dir_okay=False),
               help="Preview your own configuration (default: the demo shipped with leadbot).")
 @click.option("--db", "sandbox_db", type=click.Path(path_type=Path, dir_okay=False),
-              default=Path("data/sandbox.db"), show_default=True,
-              help="The sandbox's own database (never the production one).")
+              default=SANDBOX_DB, show_default=True,
+              help="The sandbox's own database (never the production one); created if new, "
+                   "in a folder that exists.")
 def sandbox(port: int, sandbox_config: Path | None, sandbox_db: Path) -> None:
     """Try leadbot without Slack: a local workspace, the real bot, and a page in your browser.
 
@@ -429,6 +433,9 @@ def sandbox(port: int, sandbox_config: Path | None, sandbox_db: Path) -> None:
     config_path = sandbox_config or _sandbox_config()
     if sandbox_db.resolve() == Path(os.environ.get("LEADBOT_DB", "data/leadbot.db")).resolve():
         raise _Exit("the sandbox never uses the production database: give another --db", 2)
+    if sandbox_db != SANDBOX_DB and not sandbox_db.parent.is_dir():
+        raise _Exit(f"--db {sandbox_db}: there is no folder {sandbox_db.parent} (a typo?)", 2)
+    new = not sandbox_db.exists()
     _setup_logging()
     stop = threading.Event()
     runtime.install_signal_handlers(stop)
@@ -438,7 +445,11 @@ def sandbox(port: int, sandbox_config: Path | None, sandbox_db: Path) -> None:
     except OSError as exc:
         raise _Exit(f"cannot start the sandbox on port {port} ({exc.strerror or exc}); try "
                     "--port 0 for a free port", 1) from None
-    click.echo(f"leadbot sandbox: open {url} in your browser (Ctrl-C to stop)", err=False)
+    except StoreError as exc:
+        raise _Exit(str(exc), 1) from None
+    click.echo(f"leadbot sandbox: {'created a new' if new else 'using the'} sandbox database "
+               f"at {sandbox_db}")
+    click.echo(f"leadbot sandbox: open {url} in your browser (Ctrl-C to stop)")
     try:
         stop.wait()
     finally:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -430,3 +431,50 @@ def test_answers_in_acks_are_checked_as_slack_would(fake, bot_endpoint, answer, 
         assert fake.ack_errors == []
     else:
         assert any(wrong in e for e in fake.ack_errors), fake.ack_errors
+
+
+def test_timestamps_follow_a_clock_and_never_repeat():
+    now = [1_800_000_000.5]
+    with FakeSlack(base_ts=1_800_000_100, clock=lambda: now[0]) as fake:
+        fake.add_user("U1", "alice")
+        fake.add_channel("C1", "general", members=["U1"])
+        first = fake.add_message("C1", "hi", user="U1")  # the clock is behind base_ts
+        now[0] = 1_800_003_600.25  # an hour later
+        second, third = (fake.add_message("C1", t, user="U1") for t in ("a", "b"))
+    assert first == "1800000100.000100"
+    assert (second, third) == ("1800003600.250000", "1800003600.250100")
+
+
+def test_permalinks_can_point_to_a_page_and_people_react(fake, client):
+    ts = client.chat_postMessage(channel="C1", text="x")["ts"]
+    reply = client.chat_postMessage(channel="C1", text="y", thread_ts=ts)["ts"]
+    fake.workspace.link_base = "http://127.0.0.1:8765/"
+    assert client.chat_getPermalink(channel="C1", message_ts=ts)["permalink"] == \
+        f"http://127.0.0.1:8765/#C1/{ts}"
+    assert client.chat_getPermalink(channel="C1", message_ts=reply)["permalink"] == \
+        f"http://127.0.0.1:8765/#C1/{ts}/{reply}"
+    message = fake.workspace.find_message("C1", ts)
+    assert fake.workspace.react(message, "U1", "+1", True)
+    assert not fake.workspace.react(message, "U1", "+1", True)  # already so
+    client.reactions_add(channel="C1", timestamp=ts, name="+1")
+    assert message["reactions"] == [{"name": "+1", "users": ["U1", "UBOT"], "count": 2}]
+    assert fake.workspace.react(message, "U1", "+1", False)
+    assert fake.workspace.react(message, "UBOT", "+1", False)
+    assert message["reactions"] == []  # Slack drops a reaction nobody has any more
+
+
+def test_event_ids_and_response_urls_cannot_be_guessed_or_repeat():
+    with FakeSlack() as one, FakeSlack() as two:
+        event = {"type": "app_home_opened", "user": "U1"}
+        assert one.event_envelope(event)["event_id"] != two.event_envelope(event)["event_id"]
+        url = one.new_response_url("commands")
+        # a secret part, as Slack's, so that no page can post where it was not told to
+        assert len(url.rsplit("/", 1)[1]) >= 20
+        assert url != two.new_response_url("commands").replace(two.base_url, one.base_url)
+        for headers in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+            request = urllib.request.Request(url, data=b'{"text": "forged"}', headers={
+                "Content-Type": "text/plain", **headers})
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=5)
+            assert refused.value.code == 403
+        assert one.responses == []

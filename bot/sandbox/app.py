@@ -8,15 +8,16 @@ import logging
 import secrets
 import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bot import runtime
-from bot.clock import OffsetClock
+from bot.clock import OffsetClock, from_iso
 from bot.config import Config, load_config
-from bot.sandbox import demo
+from bot.sandbox import demo, timetravel
 from bot.sandbox.workspace import FakeSlack
 from bot.settings import load_settings
 from bot.store import Store
@@ -39,19 +40,30 @@ class Sandbox:
     closed_views: set[str] = field(default_factory=set)
     version: int = 0
     stopping: bool = False
-    changed: threading.Condition = field(default_factory=threading.Condition)
+    on_stop: list[Callable[[], None]] = field(default_factory=list)  # before the bot stops
+    _listeners: set[Callable[[], None]] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _running: bool = False
 
     def start(self) -> str:
         """Start everything; return the page's address."""
         from bot.sandbox.web import add_routes
 
         self.config: Config = load_config(self.config_path)
+        store = Store.open(self.db_path)
+        try:
+            floor = self._resume(*store.last_recorded())
+            if self.demo_data:
+                demo.seed(store, list(demo.channels(self.config)), self.clock.now())
+        finally:
+            store.close()
         self.fake = FakeSlack(bot_token=f"xoxb-sandbox-{secrets.token_hex(8)}",
                               app_token=f"xapp-sandbox-{secrets.token_hex(8)}",
                               team_name="leadbot sandbox",
-                              # message timestamps start at the sandbox's own now, so what
-                              # people write is dated today (retention counts from it)
-                              base_ts=int(self.clock.now().timestamp()),
+                              # message timestamps follow the sandbox's own clock (what people
+                              # write is dated by it, and retention counts from it), after
+                              # every one this database already holds
+                              base_ts=floor, clock=lambda: self.clock.now().timestamp(),
                               bot_user_id="U0SANDBOT", bot_id="B0SANDBOT")
         self.channel_names = demo.channels(self.config)
         for channel_id, name in self.channel_names.items():
@@ -70,12 +82,8 @@ class Sandbox:
         self.fake.server.on_response = self._on_response
         self.fake.server.on_call = self.touch  # the bot changed something: the page refreshes
         self.fake.start(self.port)
-        store = Store.open(self.db_path)
-        try:
-            if self.demo_data:
-                demo.seed(store, list(self.channel_names), self.clock.now())
-        finally:
-            store.close()
+        self.fake.workspace.link_base = self.fake.base_url + "/"  # permalinks open this page
+        self._running = True
         settings = load_settings({
             "SLACK_BOT_TOKEN": self.fake.bot_token, "SLACK_APP_TOKEN": self.fake.app_token,
             "SLACK_API_URL": self.fake.api_url, "LEADBOT_CONFIG": str(self.config_path),
@@ -91,11 +99,27 @@ class Sandbox:
                 self.post(channel_id, "prompt")
         return self.fake.base_url + "/"
 
+    def _resume(self, last_ts: str | None, last_at: str | None) -> int:
+        """Continue after what the database holds: the clock never goes back to before its
+        latest moment (a restart after "make time pass"), and message timestamps start after
+        its largest one, so no new message takes the ts of an old post. Returns that start."""
+        latest = [datetime.fromtimestamp(float(last_ts), UTC)] if last_ts else []
+        latest += [from_iso(last_at)] if last_at else []
+        if latest and max(latest) >= self.clock.now():
+            self.clock.advance_to(max(latest) + timedelta(seconds=1))
+        return max(int(self.clock.now().timestamp()), int(float(last_ts or 0)) + 1)
+
     def stop(self) -> None:
-        """Stop the bot, then the workspace (the page's event streams end first)."""
-        with self.changed:
+        """Stop once, in order: the page's streams and actions (those under way finish), then
+        the bot, then the workspace."""
+        with self._lock:
+            if not self._running:
+                return
+            self._running = False
             self.stopping = True
-            self.changed.notify_all()
+        self.touch()  # event streams see ``stopping`` and end
+        for hook in self.on_stop:
+            hook()
         runtime.shutdown(self.bot)
         self._socket.join(timeout=10)
         self.fake.stop()
@@ -103,10 +127,22 @@ class Sandbox:
     # --- what changes the page follows ----------------------------------------------------
 
     def touch(self) -> None:
-        """Something changed: wake the page's event stream."""
-        with self.changed:
+        """Something changed: wake the page's event streams."""
+        with self._lock:
             self.version += 1
-            self.changed.notify_all()
+            listeners = list(self._listeners)
+        for wake in listeners:
+            wake()
+
+    def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake`` (from any thread) after each change; returns what stops it."""
+        with self._lock:
+            self._listeners.add(wake)
+        return lambda: self._forget(wake)
+
+    def _forget(self, wake: Callable[[], None]) -> None:
+        with self._lock:
+            self._listeners.discard(wake)
 
     def _on_response(self, url: str, body: dict[str, Any]) -> None:
         """What the bot posts to a response_url: a private answer, or it replaces the message
@@ -140,28 +176,27 @@ class Sandbox:
     # --- make time pass, through the same code as the schedule ----------------------------
 
     def post(self, channel_id: str, kind: str) -> str:
-        """Post a prompt, nudge or digest now, through the scheduler's poster."""
+        """Post a prompt, nudge or digest now, through the scheduler's poster; what happened,
+        in a sentence."""
         channel = next(c for c in self.config.channels
                        if self.bot.channel_ids.get(c.channel) == channel_id)
         now = self.clock.now().replace(microsecond=0)
         result = self.bot.scheduler.poster.post(channel, kind, now, manual=True)
         self.touch()
-        return result.status
+        return timetravel.posted_note(self, channel_id, kind, result)
 
-    def next_follow_up(self) -> str:
-        """Jump the clock to the next follow-up and send it (and any other DMs now due)."""
-        self.bot.follow_ups.run()  # plans new ones, drops stale ones, sends what is due now
-        at = self.bot.follow_ups.next_send_time(self.clock.now())
-        if at is None:
-            return "No follow-up is waiting: choose \u201cI'll take the lead\u201d first."
-        self.clock.advance_to(at + timedelta(seconds=1))
-        sent = self.bot.follow_ups.run()
-        self.bot.outbox.run()
+    def next_follow_up(self, user: str | None = None) -> str:
+        """Jump the clock to the follow-up of ``user`` (else of whoever chose "take" last),
+        posting on the way what the schedule had due, and send it; what happened, in words."""
+        note = timetravel.next_follow_up(self, user)
         self.touch()
-        when = self.clock.now().astimezone(self.config.timezone).strftime("%a %d %b %H:%M")
-        if sent:
-            return f"It is now {when}: {len(sent)} follow-up(s) sent."
-        return f"It is now {when}: the follow-up is waiting for the person's working hours."
+        return note
+
+    def name(self, user: str) -> str:
+        """A person's name as the page shows it."""
+        with self.fake.server.lock:
+            person = self.fake.workspace.users.get(user)
+        return (person.real_name or person.name) if person else user
 
     def new_trigger(self, user: str) -> str:
         """A fresh trigger_id, remembered as this person's (their modals open from it)."""

@@ -90,6 +90,14 @@ def message_deleted(channel: str, before: dict, event_ts: str) -> dict[str, Any]
                                  "thread_ts": before.get("thread_ts")}}
 
 
+def reaction_event(*, user: str, channel: str, message: dict, name: str, added: bool,
+                   event_ts: str) -> dict[str, Any]:
+    """``reaction_added`` (or ``reaction_removed``) on a message."""
+    return {"type": "reaction_added" if added else "reaction_removed", "user": user,
+            "item": {"type": "message", "channel": channel, "ts": message["ts"]},
+            "reaction": name, "item_user": message.get("user"), "event_ts": event_ts}
+
+
 def app_home_opened(user: str, view_id: str | None) -> dict[str, Any]:
     """``app_home_opened`` for the Home tab."""
     return {"type": "app_home_opened", "user": user, "channel": "D" + user[1:],

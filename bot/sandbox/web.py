@@ -1,37 +1,43 @@
 """The sandbox page's routes, on the workspace server's own port: the page itself, the state it
 shows (rendered server-side from the bot's Block Kit), an event stream, and what a person does
-(each turned into the payload Slack would send, delivered to the bot over Socket Mode)."""
+(``actions``: each turned into the payload Slack would send, delivered over Socket Mode).
+
+Every route is behind ``guard`` (Host, Origin). The bot's own routes on the same port (/api/,
+/link/, /hooks/, /upload/) are the workspace's, not these."""
 
 from __future__ import annotations
 
 import asyncio
-import re
+import contextlib
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
-from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox import payloads
+from bot.sandbox.actions import Actions
+from bot.sandbox.guard import guarded
 from bot.sandbox.render import render_message, render_view
 
 STATIC = {"": ("index.html", "text/html"), "app.js": ("app.js", "text/javascript"),
           "app.css": ("app.css", "text/css")}
-SHORTCUT = "leadbot_sighting_shortcut"
+ACTIONS = ("action", "send", "edit", "delete", "submit", "close", "home", "time", "shortcut",
+           "react")
+KEEP_ALIVE = 15.0  # seconds between comments on a quiet event stream (finds closed ones)
 
 
 def add_routes(app: web.Application, sandbox) -> None:
-    """Serve the page and its API from ``app``."""
+    """Serve the page and its API from ``app``, each route guarded."""
     page = Page(sandbox)
-    app.router.add_get("/", page.static)
-    app.router.add_get("/favicon.ico", _no_icon)
-    app.router.add_get("/static/{name}", page.static)
-    app.router.add_get("/sandbox/state", page.state)
-    app.router.add_get("/sandbox/thread", page.thread)
-    app.router.add_get("/sandbox/events", page.events)
-    app.router.add_get("/sandbox/files/{file_id}", page.file)
-    for name in ("action", "send", "edit", "delete", "submit", "close", "home", "time",
-                 "shortcut"):
-        app.router.add_post(f"/sandbox/{name}", page.handler(name))
+    port = sandbox.fake.server.port
+    app.router.add_get("/", guarded(page.static, port))
+    app.router.add_get("/favicon.ico", guarded(_no_icon, port))
+    app.router.add_get("/static/{name}", guarded(page.static, port))
+    app.router.add_get("/sandbox/state", guarded(page.state, port))
+    app.router.add_get("/sandbox/thread", guarded(page.thread, port))
+    app.router.add_get("/sandbox/events", guarded(page.events, port))
+    app.router.add_get("/sandbox/files/{file_id}", guarded(page.file, port))
+    for name in ACTIONS:
+        app.router.add_post(f"/sandbox/{name}", guarded(page.handler(name), port))
 
 
 async def _no_icon(_request: web.Request) -> web.Response:
@@ -39,13 +45,18 @@ async def _no_icon(_request: web.Request) -> web.Response:
 
 
 class Page:
-    """Reads the workspace for the page and acts for the person chosen in "You are"."""
+    """Reads the workspace for the page; its POST routes run ``Actions`` in worker threads."""
 
     def __init__(self, sandbox) -> None:
         self.sandbox = sandbox
         self.fake = sandbox.fake
         self.ws = sandbox.fake.workspace
         self.lock = sandbox.fake.server.lock
+        self.actions = Actions(sandbox)
+        # What a person does waits for the bot's answer: in threads of its own, so that
+        # nothing else the server runs (event streams never do) waits behind it.
+        self.workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="sandbox-page")
+        sandbox.on_stop.append(lambda: self.workers.shutdown(wait=True, cancel_futures=True))
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -70,11 +81,14 @@ class Page:
         author = "leadbot" if m.get("bot_id") else names.get(m.get("user", ""), m.get("user"))
         replies = [r for r in self.ws.messages.get(m["channel"], [])
                    if r.get("thread_ts") == m["ts"] and r["ts"] != m["ts"]]
+        reactions = [{"name": r["name"], "count": r["count"], "mine": me in r["users"],
+                      "users": [names.get(u, u) for u in r["users"]]}
+                     for r in m.get("reactions") or []]
         return {"ts": m["ts"], "user": m.get("user"), "author": author,
                 "bot": bool(m.get("bot_id")), "mine": m.get("user") == me and not ephemeral,
                 "ephemeral": ephemeral, "edited": bool(m.get("edited")) and not m.get("bot_id"),
                 "thread_ts": m.get("thread_ts"), "replies": len(replies),
-                "text": m.get("text") or "",
+                "reactions": reactions, "text": m.get("text") or "",
                 "html": render_message({**m, "files": files}, names=names, context=context)}
 
     def _view(self, view: dict, names: dict) -> dict:
@@ -142,22 +156,31 @@ class Page:
                                                "Cache-Control": "no-cache"})
         await response.prepare(request)
         loop = asyncio.get_running_loop()
-        seen = -1
-        while not self.sandbox.stopping:
-            version = await loop.run_in_executor(None, self._wait_change, seen)
-            if version != seen:
-                seen = version
-                try:
-                    await response.write(f"data: {version}\n\n".encode())
-                except (ConnectionResetError, RuntimeError):
-                    return response
-        return response
+        changed = asyncio.Event()
 
-    def _wait_change(self, seen: int) -> int:
-        with self.sandbox.changed:
-            if self.sandbox.version == seen and not self.sandbox.stopping:
-                self.sandbox.changed.wait(timeout=15)
-            return self.sandbox.version
+        def wake() -> None:  # called from any thread; the loop may already be closed
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(changed.set)
+
+        # Waiting costs no thread: a stream is an asyncio.Event the sandbox sets on a change.
+        unlisten = self.sandbox.listen(wake)
+        seen = -1
+        try:
+            while not self.sandbox.stopping:
+                changed.clear()
+                version = self.sandbox.version
+                if version != seen:
+                    seen = version
+                    await response.write(f"data: {version}\n\n".encode())
+                try:
+                    await asyncio.wait_for(changed.wait(), KEEP_ALIVE)
+                except TimeoutError:
+                    await response.write(b": still here\n\n")
+        except (ConnectionError, RuntimeError):
+            pass  # the page went away
+        finally:
+            unlisten()
+        return response
 
     async def file(self, request: web.Request) -> web.Response:
         with self.lock:
@@ -170,221 +193,31 @@ class Page:
 
     def handler(self, name: str):
         """A POST route running ``do_<name>`` off the event loop (it waits for the bot)."""
-        action = getattr(self, f"do_{name}")
+        action = getattr(self.actions, f"do_{name}")
 
         async def handle(request: web.Request) -> web.Response:
             try:
                 data = await request.json()
             except ValueError:
                 return web.json_response({"ok": False, "error": "send JSON"}, status=400)
+            if not isinstance(data, dict):
+                return web.json_response({"ok": False, "error": "send a JSON object"},
+                                         status=400)
+            if self.sandbox.stopping:
+                return web.json_response({"ok": False, "error": "the sandbox is stopping"},
+                                         status=503)
             loop = asyncio.get_running_loop()
             try:
-                result = await loop.run_in_executor(None, action, data)
+                result = await loop.run_in_executor(self.workers, action, data)
             except LookupError as exc:
                 return web.json_response({"ok": False, "error": str(exc)}, status=404)
+            except RuntimeError:
+                if not self.sandbox.stopping:
+                    raise
+                # its workers were shut down
+                return web.json_response({"ok": False, "error": "the sandbox is stopping"},
+                                         status=503)
             self.sandbox.touch()
             return web.json_response({"ok": True, **(result or {})})
 
         return handle
-
-    def _person(self, data: dict) -> tuple[str, str]:
-        user = data.get("as", "")
-        with self.lock:
-            if user not in self.ws.users:
-                raise LookupError(f"no person {user!r}")
-            return user, self.ws.users[user].name
-
-    def _send(self, kind: str, payload: dict) -> dict:
-        envelope_id = self.fake.send_socket(kind, payload)
-        return self.fake.wait_for_ack(envelope_id, timeout=10).get("payload") or {}
-
-    def _event(self, event: dict) -> None:
-        self._send("events_api", self.fake.event_envelope(event))
-
-    def do_action(self, data: dict) -> dict:
-        user, name = self._person(data)
-        action = {"type": data.get("type") or "button", "action_id": data["action_id"],
-                  "block_id": data.get("block_id") or "", **_picked(data)}
-        trigger = self.sandbox.new_trigger(user)
-        if data.get("view_id"):
-            with self.lock:
-                view = dict(self.ws.views.get(data["view_id"]) or {})
-            if not view:
-                raise LookupError("no such view")
-            payload = payloads.block_actions(user=user, name=name, action=action,
-                                             trigger_id=trigger, view=view)
-        else:
-            channel, ts, ephemeral = data["channel"], data["ts"], bool(data.get("ephemeral"))
-            with self.lock:
-                pool = self.ws.ephemerals if ephemeral else self.ws.messages.get(channel, [])
-                message = next((dict(m) for m in pool if m["ts"] == ts), None)
-            if message is None:
-                raise LookupError("no such message")
-            url = self.sandbox.response_url("actions", {"channel": channel, "user": user,
-                                                        "ts": ts, "ephemeral": ephemeral})
-            payload = payloads.block_actions(user=user, name=name, action=action,
-                                             trigger_id=trigger, message=message,
-                                             channel=channel, response_url=url,
-                                             ephemeral=ephemeral)
-        self._send("interactive", payload)
-        return {}
-
-    def do_send(self, data: dict) -> dict:
-        """A message, a thread reply, or (starting with "/") a slash command."""
-        user, _name = self._person(data)
-        channel, text = data["channel"], (data.get("text") or "").strip()
-        if not text:
-            return {"error": "Write something first."}
-        if text.startswith("/"):
-            command, _, rest = text.partition(" ")
-            return self._command(user, channel, command, rest)
-        with self.lock:
-            message = self.ws.add_message(channel, text, user=user,
-                                          thread_ts=data.get("thread_ts") or None)
-            message = dict(message)
-        self._event(payloads.message_event(message))
-        return {"ts": message["ts"]}
-
-    def _command(self, user: str, channel: str, command: str, text: str) -> dict:
-        known = {"/reflect", "/leadbot", "/saw"}
-        if command not in known:
-            return {"error": f"{command} is not a command here; try "
-                             f"{', '.join(sorted(known))}."}
-        payload = self.fake.command_payload(command, self._escape_command(text), user, channel)
-        trigger = payload["trigger_id"]
-        self.sandbox.triggers[trigger] = user
-        self.sandbox.contexts[payload["response_url"]] = {"channel": channel, "user": user}
-        answer = self._send("slash_commands", payload)
-        if answer.get("text") or answer.get("blocks"):
-            with self.lock:
-                self.ws.ephemerals.append({
-                    "type": "message", "ts": self.ws.next_ts(), "channel": channel,
-                    "user": user, "text": answer.get("text") or "",
-                    "blocks": answer.get("blocks") or [], "bot_id": self.ws.bot_id})
-        return {}
-
-    def _escape_command(self, text: str) -> str:
-        """What Slack does to a command's text with should_escape: &, < and > escaped, and
-        @person / #channel turned into <@U…|name> / <#C…|name>."""
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        with self.lock:
-            people = {u.name.lower(): u.id for u in self.ws.users.values()}
-            people.update({(u.real_name or "").split(" ")[0].lower(): u.id
-                           for u in self.ws.users.values() if u.real_name})
-            rooms = {c.name.lower(): c.id for c in self.ws.channels.values() if not c.is_im}
-
-        def person(match: re.Match) -> str:
-            found = people.get(match.group(1).lower())
-            return f"<@{found}|{match.group(1)}>" if found else match.group(0)
-
-        def room(match: re.Match) -> str:
-            found = rooms.get(match.group(1).lower())
-            return f"<#{found}|{match.group(1)}>" if found else match.group(0)
-
-        text = re.sub(r"(?<![\w<])@([\w.-]+)", person, text)
-        return re.sub(r"(?<![\w<&])#([\w-]+)", room, text)
-
-    def _own(self, user: str, channel: str, ts: str, verb: str) -> dict:
-        """The person's own message (call with the lock held), or LookupError."""
-        message = self.ws.find_message(channel, ts)
-        if message is None or message.get("user") != user or message.get("bot_id"):
-            raise LookupError(f"you can only {verb} your own messages")
-        return message
-
-    def do_edit(self, data: dict) -> dict:
-        user, _name = self._person(data)
-        channel, ts = data["channel"], data["ts"]
-        with self.lock:
-            message = self._own(user, channel, ts, "edit")
-            before = dict(message)
-            edited_ts = self.ws.next_ts()
-            message.update(text=data.get("text") or "", edited={"user": user, "ts": edited_ts})
-            after = dict(message)
-        self._event(payloads.message_changed(channel, before, after, edited_ts))
-        return {}
-
-    def do_delete(self, data: dict) -> dict:
-        user, _name = self._person(data)
-        channel, ts = data["channel"], data["ts"]
-        with self.lock:
-            message = self._own(user, channel, ts, "delete")
-            self.ws.messages[channel].remove(message)
-            event_ts = self.ws.next_ts()
-        self._event(payloads.message_deleted(channel, message, event_ts))
-        return {}
-
-    def do_submit(self, data: dict) -> dict:
-        user, name = self._person(data)
-        with self.lock:
-            view = dict(self.ws.views.get(data.get("view_id", "")) or {})
-        if not view:
-            raise LookupError("no such view")
-        values = payloads.state_values(view, data.get("values") or {})
-        answer = self._send("interactive", payloads.view_submission(
-            user=user, name=name, view=view, values=values,
-            trigger_id=self.sandbox.new_trigger(user)))
-        action = answer.get("response_action")
-        if action == "errors":
-            return {"errors": answer.get("errors") or {}}
-        if action in ("update", "push") and answer.get("view"):
-            with self.lock:
-                stored = self.ws.views[view["id"]]
-                stored.update(blocks=answer["view"].get("blocks", []),
-                              title=answer["view"].get("title"),
-                              submit=answer["view"].get("submit"),
-                              close=answer["view"].get("close"))
-            return {}
-        self.sandbox.closed_views.add(view["id"])
-        return {}
-
-    def do_close(self, data: dict) -> dict:
-        self.sandbox.closed_views.add(data.get("view_id", ""))
-        return {}
-
-    def do_home(self, data: dict) -> dict:
-        user, _name = self._person(data)
-        with self.lock:
-            view_id = self.ws.home_views.get(user)
-        self._event(payloads.app_home_opened(user, view_id))
-        return {}
-
-    def do_time(self, data: dict) -> dict:
-        what = data.get("what")
-        if what == "follow_up":
-            return {"note": self.sandbox.next_follow_up()}
-        if what not in ("prompt", "nudge", "digest"):
-            raise LookupError(f"nothing called {what!r}")
-        channel = data.get("channel")
-        if channel not in self.sandbox.bot.channel_ids.values():
-            channel = next(iter(self.sandbox.bot.channel_ids.values()))
-        status = self.sandbox.post(channel, what)
-        return {"note": f"{what}: {status}"}
-
-    def do_shortcut(self, data: dict) -> dict:
-        user, name = self._person(data)
-        channel, ts = data["channel"], data["ts"]
-        with self.lock:
-            message = self.ws.find_message(channel, ts)
-            message = dict(message) if message else None
-        if message is None:
-            raise LookupError("no such message")
-        url = self.sandbox.response_url("actions", {"channel": channel, "user": user})
-        self._send("interactive", payloads.message_action(
-            user=user, name=name, callback_id=SHORTCUT, channel=channel, message=message,
-            trigger_id=self.sandbox.new_trigger(user), response_url=url))
-        return {}
-
-
-def _picked(data: dict) -> dict[str, Any]:
-    """What the element carries, as Slack puts it in ``actions[0]``."""
-    kind = data.get("type") or "button"
-    value = data.get("value")
-    if kind in ("static_select", "overflow"):
-        return {"selected_option": {"text": {"type": "plain_text", "text": value or ""},
-                                    "value": value}}
-    if kind == "datepicker":
-        return {"selected_date": value}
-    if kind == "timepicker":
-        return {"selected_time": value}
-    return {"value": value or "", "text": {"type": "plain_text", "text": data.get("text")
-                                           or value or ""}}

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock, from_iso
 from bot.config import Channel, Config
-from bot.services.dms import PERMANENT, decide, send_dm
+from bot.services.dms import PERMANENT, decide, quiet_end, send_dm
 from bot.slack.loop_blocks import follow_up_blocks, follow_up_text
 from bot.store import Store
 
@@ -136,16 +136,26 @@ class FollowUps:
                      exc.response.get("error"))
             return None
 
-    def next_send_time(self, now: datetime) -> datetime | None:
-        """When the soonest pending follow-up can go out: its due time, moved into the
-        person's working hours (None when nothing is pending)."""
+    def next_send_time(self, now: datetime, user: str | None = None) -> datetime | None:
+        """When the soonest pending follow-up (``user``'s, if given) can go out: its due time,
+        moved into the person's working hours and out of their quiet hours (None when nothing
+        is pending)."""
         channels = self._channels()
         times = []
         for row in self.store.due_follow_ups(None):
+            if user is not None and row["user"] != user:
+                continue
             at = max(from_iso(row["due_at"]), now)
             channel = channels.get(row["channel"])
             if channel is not None:
-                at = channel.calendar.next_working_moment(at, self._tz(row["user"], channel))
+                tz = self._tz(row["user"], channel)
+                settings = self.store.person_settings(row["user"])
+                for _ in range(3):  # quiet hours may end outside working hours, and so on
+                    at = channel.calendar.next_working_moment(at, tz)
+                    end = quiet_end(settings, at, tz)
+                    if end is None:
+                        break
+                    at = end
             times.append(at)
         return min(times, default=None)
 

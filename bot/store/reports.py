@@ -90,3 +90,23 @@ class ReportQueries:
             FROM channels ch ORDER BY ch.channel
         """
         return all_rows(self.db.execute(sql))
+
+    @locked
+    def last_recorded(self) -> tuple[str | None, str | None]:
+        """The largest Slack timestamp stored (posts, replies and their edits, DMs sent) and
+        the latest moment recorded (posts, answers, reflections, follow-ups, sightings): what a
+        restart on the same workspace must stay after (the sandbox's clock and its messages)."""
+        ts = self.db.execute(
+            "SELECT ts FROM (SELECT ts FROM posts UNION ALL SELECT ts FROM replies "
+            "UNION ALL SELECT edited_ts FROM replies UNION ALL SELECT dm_ts FROM follow_ups "
+            "UNION ALL SELECT dm_ts FROM outbox) WHERE ts IS NOT NULL "
+            "ORDER BY CAST(ts AS REAL) DESC, ts DESC LIMIT 1").fetchone()
+        at = self.db.execute(
+            "SELECT max(at) FROM (SELECT max(coalesce(posted_at, claimed_at)) AS at FROM posts "
+            "UNION ALL SELECT max(at) FROM choices "
+            "UNION ALL SELECT max(coalesce(deleted_at, edited_at, at)) FROM replies "
+            "UNION ALL SELECT max(coalesce(removed_at, at)) FROM reactions "
+            "UNION ALL SELECT max(coalesce(updated_at, at)) FROM reflections "
+            "UNION ALL SELECT max(coalesce(answered_at, sent_at)) FROM follow_ups "
+            "UNION ALL SELECT max(coalesce(updated_at, at)) FROM sightings)").fetchone()
+        return (ts[0] if ts else None), at[0]

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import threading
 import time
 import urllib.error
@@ -34,6 +35,9 @@ class Delivery:
         self.ack_errors: list[str] = []
         self.response_urls = response_urls  # shared with the server, which records posts
         self._seq = itertools.count(1)
+        # Event ids differ from one run to the next (as Slack's never repeat): a bot keeping
+        # the ids it has seen, across a restart on the same database, must not drop new events.
+        self._run = secrets.token_hex(3).upper()
 
     def sign(self, body: bytes, timestamp: int | None = None) -> dict[str, str]:
         """Headers X-Slack-Request-Timestamp and X-Slack-Signature for body."""
@@ -49,7 +53,7 @@ class Delivery:
             "token": self.verification_token, "team_id": ws.team_id,
             "context_team_id": ws.team_id, "context_enterprise_id": None,
             "api_app_id": ws.app_id, "event": event, "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._seq):09d}FAKE",
+            "event_id": event_id or f"Ev{next(self._seq):09d}{self._run}",
             "event_time": int(time.time()),
             "authorizations": [{"enterprise_id": None, "team_id": ws.team_id,
                                 "user_id": ws.bot_user_id, "is_bot": True,
@@ -60,7 +64,9 @@ class Delivery:
     def new_response_url(self, kind: str) -> str:
         """A response_url on the fake whose posts are recorded."""
         ws = self.workspace
-        url = f"{ws.base_url}/hooks/{kind}/{ws.team_id}/{next(self._seq)}/fake{next(self._seq)}"
+        # the last part is a secret, as in Slack's: nobody can post to a URL they were not given
+        url = (f"{ws.base_url}/hooks/{kind}/{ws.team_id}/{next(self._seq)}/"
+               f"{secrets.token_urlsafe(18)}")
         with self.lock:
             self.response_urls[url] = 0
         return url

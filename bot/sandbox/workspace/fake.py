@@ -28,13 +28,16 @@ class FakeSlack:
                  bot_user_id: str = "UBOT", bot_id: str = "BBOT", bot_name: str = "leadbot",
                  app_id: str = "A0FAKE", base_ts: int | None = None, latency: float = 0.0,
                  verification_token: str = "fake-verification-token",
-                 scopes: Iterable[str] = DEFAULT_BOT_SCOPES) -> None:
+                 scopes: Iterable[str] = DEFAULT_BOT_SCOPES,
+                 clock: Callable[[], float] | None = None) -> None:
         self.bot_token, self.app_token = bot_token, app_token
         # Message timestamps start now (as Slack's do), so nothing depends on today's date:
         # a reply is never older than the bot's retention just because the tests run late.
+        # With ``clock`` (epoch seconds) they follow it, and never go below base_ts.
         self.workspace = Workspace(team_id=team_id, team_name=team_name, bot_user_id=bot_user_id,
                                    bot_id=bot_id, bot_name=bot_name, app_id=app_id,
-                                   base_ts=int(time.time()) if base_ts is None else base_ts)
+                                   base_ts=int(time.time()) if base_ts is None else base_ts,
+                                   clock=clock)
         self.server = Server(self.workspace, bot_token=bot_token, app_token=app_token,
                              spec_path=spec_path)
         # The bot token's scopes: calls outside them answer missing_scope, as Slack does.

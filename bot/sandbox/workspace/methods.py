@@ -282,15 +282,8 @@ def reactions_add(ws: Workspace, args: dict[str, Any]) -> dict[str, Any]:
     name = str(args["name"])
     if not REACTION_NAME.match(name):
         raise ArgError("invalid_name")
-    reactions = msg.setdefault("reactions", [])
-    entry = next((r for r in reactions if r["name"] == name), None)
-    if entry is None:
-        entry = {"name": name, "users": [], "count": 0}
-        reactions.append(entry)
-    if ws.bot_user_id in entry["users"]:
+    if not ws.react(msg, ws.bot_user_id, name, add=True):
         raise ArgError("already_reacted")
-    entry["users"].append(ws.bot_user_id)
-    entry["count"] += 1
     return {"ok": True}
 
 

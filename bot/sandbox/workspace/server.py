@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import threading
 from collections.abc import Callable
@@ -75,6 +76,10 @@ class Server:
         if self._thread is not None:
             raise RuntimeError("already started")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if os.name == "posix":  # a restart may take the port at once, despite the last
+            # run's connections in TIME_WAIT (a browser was connected); not on Windows, where
+            # SO_REUSEADDR would let two servers share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
         self.workspace.base_url = f"http://127.0.0.1:{self.port}"
@@ -231,6 +236,8 @@ class Server:
     # -- upload and response URLs
 
     async def _upload(self, request: web.Request) -> web.StreamResponse:
+        if _from_browser(request):
+            return web.Response(status=403, text="not_for_browsers")
         if request.content_type == "multipart/form-data":
             post = await request.post()
             parts = [v.file.read() if not isinstance(v, str) else v.encode()
@@ -246,6 +253,8 @@ class Server:
         return web.Response(text=f"OK - {len(content)}")
 
     async def _hook(self, request: web.Request) -> web.StreamResponse:
+        if _from_browser(request):
+            return web.Response(status=403, text="not_for_browsers")
         url = f"{self.workspace.base_url}{request.path}"
         raw = await request.read()
         try:
@@ -264,3 +273,10 @@ class Server:
         if errors:
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(text="ok")
+
+
+def _from_browser(request: web.Request) -> bool:
+    """Whether a web page sent this (browsers add Origin or Sec-Fetch-Site; an app's HTTP
+    client does not): upload and response URLs are for the app, and what is posted to them
+    shows on the sandbox's page, so no page may post to them."""
+    return "Origin" in request.headers or "Sec-Fetch-Site" in request.headers

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -48,13 +49,20 @@ class Workspace:
     """All the fake's Slack-side state; callers hold the server's lock while using it."""
 
     def __init__(self, *, team_id: str, team_name: str, bot_user_id: str, bot_id: str,
-                 bot_name: str, app_id: str, base_ts: int) -> None:
+                 bot_name: str, app_id: str, base_ts: int,
+                 clock: Callable[[], float] | None = None) -> None:
         self.team_id, self.team_name = team_id, team_name
         self.bot_user_id, self.bot_id, self.bot_name, self.app_id = (
             bot_user_id, bot_id, bot_name, app_id)
         self.domain = re.sub(r"[^a-z0-9-]+", "-", team_name.lower()).strip("-") or "fake"
         self.base_ts = base_ts
+        # With a clock (seconds since the epoch), timestamps follow it, as Slack's follow the
+        # time; without one they count up from base_ts, so tests can predict them.
+        self.clock = clock
+        self._last_micros = base_ts * 1_000_000
         self.base_url = ""  # http://127.0.0.1:PORT, set when the server starts
+        # Where permalinks point: Slack's archive URL, or (the sandbox) its own page.
+        self.link_base: str | None = None
         self.channels: dict[str, Channel] = {}
         self.users: dict[str, User] = {}
         self.messages: dict[str, list[dict[str, Any]]] = {}
@@ -67,16 +75,17 @@ class Workspace:
         self.trigger_ttl = 3.0
         self.tickets: set[str] = set()
         self.warnings: list[tuple[str, str]] = []
-        self._ts_seq = itertools.count(1)
         self._ids = itertools.count(1)
         self.users[bot_user_id] = User(bot_user_id, bot_name, is_bot=True, real_name=bot_name)
 
     # -- ids and time
 
     def next_ts(self) -> str:
-        """A new unique, increasing message timestamp like "1764000000.000100"."""
-        micros = next(self._ts_seq) * 100
-        return f"{self.base_ts + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        """A new unique, increasing message timestamp like "1764000000.000100": the clock's
+        time when there is one, never earlier than base_ts nor than the previous one."""
+        now = int(self.clock() * 1_000_000) if self.clock is not None else 0
+        self._last_micros = max(self._last_micros + 100, now)
+        return f"{self._last_micros // 1_000_000}.{self._last_micros % 1_000_000:06d}"
 
     def new_id(self, prefix: str) -> str:
         """A new Slack-looking id such as F0000000003."""
@@ -219,8 +228,32 @@ class Workspace:
         }
 
     def permalink(self, channel_id: str, m: dict[str, Any]) -> str:
-        """The message's permalink, with the thread query for replies."""
+        """The message's permalink, with the thread query for replies; with ``link_base``, an
+        address on that page instead: ``BASE#CHANNEL/TS`` (a reply: ``BASE#CHANNEL/PARENT/TS``)."""
+        reply = bool(m.get("thread_ts")) and m["thread_ts"] != m["ts"]
+        if self.link_base is not None:
+            return (f"{self.link_base}#{channel_id}/"
+                    f"{m['thread_ts'] + '/' if reply else ''}{m['ts']}")
         link = f"https://{self.domain}.slack.com/archives/{channel_id}/p{m['ts'].replace('.', '')}"
-        if m.get("thread_ts") and m["thread_ts"] != m["ts"]:
+        if reply:
             link += f"?thread_ts={m['thread_ts']}&cid={channel_id}"
         return link
+
+    def react(self, message: dict[str, Any], user: str, name: str, add: bool) -> bool:
+        """Add (or remove) ``user``'s ``name`` reaction on a stored message, in Slack's shape
+        ({"name", "users", "count"}); False when it was already so."""
+        reactions = message.setdefault("reactions", [])
+        entry = next((r for r in reactions if r["name"] == name), None)
+        if add == (entry is not None and user in entry["users"]):
+            return False
+        if entry is None:
+            entry = {"name": name, "users": [], "count": 0}
+            reactions.append(entry)
+        if add:
+            entry["users"].append(user)
+        else:
+            entry["users"].remove(user)
+        entry["count"] = len(entry["users"])
+        if not entry["users"]:
+            reactions.remove(entry)
+        return True
