@@ -427,7 +427,14 @@ def sandbox(port: int, sandbox_config: Path | None, sandbox_db: Path) -> None:
     Ctrl-C stops it.
     """
     from bot import runtime
-    from bot.sandbox.app import Sandbox
+
+    try:
+        from bot.sandbox.app import Sandbox
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "aiohttp":
+            raise
+        raise _Exit("the sandbox needs aiohttp: pip install 'leadbot[sandbox]' "
+                    "(or pipx install 'leadbot[sandbox]')", 2) from None
 
     demo = sandbox_config is None
     config_path = sandbox_config or _sandbox_config()

@@ -5,7 +5,7 @@ They are part of the store: this module and ``bot.store`` hold all of leadbot's 
 
 from __future__ import annotations
 
-from sqlite_utils import Database, Migrations
+from bot.sqlitedb import Database, Migrations
 
 migrations = Migrations("leadbot")
 

@@ -1,6 +1,7 @@
 """`pip install .` (not editable, as pipx does) gives a working leadbot: a wheel built from the
 sources, installed into a fresh virtual environment, runs `check-config` on a config without
-`library:` and starts `leadbot sandbox`, both from an empty folder far from the repository."""
+`library:` and starts `leadbot sandbox`, both from an empty folder far from the repository.
+The sandbox's own dependency (aiohttp) comes only with the `sandbox` extra."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import sysconfig
 import time
 import urllib.error
 import urllib.request
+import zipfile
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
@@ -76,6 +79,17 @@ def test_leadbot_and_its_slack_spec_come_from_the_wheel(venv, empty):
     found = _run(venv / "bin" / "python", "-c", code, cwd=empty,
                  env=_clean_env()).stdout.split()
     assert len(found) == 2 and all(Path(p).is_relative_to(venv) for p in found), found
+
+
+def test_aiohttp_comes_only_with_the_sandbox_extra(venv):
+    [wheel] = (venv.parent / "dist").glob("leadbot-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = Parser().parsestr(archive.read(name).decode())
+    requires = metadata.get_all("Requires-Dist")
+    aiohttp = [r for r in requires if r.lower().startswith("aiohttp")]
+    assert aiohttp and all(r.endswith('extra == "sandbox"') for r in aiohttp), requires
+    assert "sandbox" in metadata.get_all("Provides-Extra")
 
 
 def test_check_config_uses_the_packaged_library(venv, empty):

@@ -16,10 +16,9 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from bot.clock import to_iso
 from bot.migrations import migrations
+from bot.sqlitedb import Database
 from bot.store import files
 from bot.store.answers import AnswerQueries
 from bot.store.base import (
