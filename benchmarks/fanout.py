@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.channels import Channels  # noqa: E402
 from bot.clock import SystemClock  # noqa: E402
 from bot.config import load_config  # noqa: E402
 from bot.runtime import web_client  # noqa: E402
@@ -57,7 +58,8 @@ def run_once(channels: int, concurrency: int | None, latency: float, ratio_429: 
         stop = threading.Event()
         poster = Poster(config, store, web_client(settings, retries=False), clock,
                         resolve=lambda ch: ch.channel, stop=stop)
-        scheduler = Scheduler(config, store, poster, clock, {c: c for c in ids})
+        scheduler = Scheduler(config, store, poster, clock,
+                              Channels({c: c for c in ids}, config.channels))
         scheduler.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
 )
 
+from bot.channels import Channels
 from bot.clock import Clock, to_iso
 from bot.config import Config
 from bot.inbox import Inbox, inbox_path
@@ -31,7 +32,7 @@ from bot.services.quiet import QuietWatch
 from bot.services.retention import purge_old_words
 from bot.settings import Settings
 from bot.slack.app import create_app
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.errors import describe, is_permanent
 from bot.slack.work import handlers, many_handlers
 from bot.store import Store
@@ -79,7 +80,7 @@ class Bot:
     scheduler: Scheduler
     stop: threading.Event
     app: Any
-    channel_ids: dict[str, str]
+    channels: Channels
     inbox: Inbox
     worker: Worker
     follow_ups: FollowUps | None = None
@@ -97,7 +98,7 @@ class Bot:
         body = {"ok": db_ok and running, "database": "ok" if db_ok else "unreachable",
                 "scheduler": "running" if running else "stopped",
                 "next_run": to_iso(nxt) if nxt else None,
-                "channels": len(self.channel_ids), "inbox_pending": self.inbox.pending(),
+                "channels": len(self.channels), "inbox_pending": self.inbox.pending(),
                 "inbox_dead_letters": self.inbox.dead_count()}
         return (200 if body["ok"] else 503), body
 
@@ -112,32 +113,32 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     log.info("connected to %s as %s (%s)", identity.get("team"), identity.get("user"),
              settings.api_url)
     store = Store.open(settings.db_path, check=True)  # a damaged file stops here, in words
-    channel_ids = resolve_channels(client, config, store, clock)
-    if not channel_ids:
+    channels = Channels(resolve_channels(client, config, store, clock), config.channels)
+    if not channels:
         log.warning("no configured channel can be posted to yet; the bot keeps running so "
                     "answers are still recorded")
     inbox = Inbox(inbox_path(settings.db_path))
     store.prune_modals(clock.now() - timedelta(days=1))  # Slack closes a modal within hours
     directory = Directory(client)
-    services = Services(config=config, store=store, clock=clock, inbox=inbox,
-                        bot_user_id=identity.get("user_id"), channel_ids=channel_ids,
-                        directory=directory)
+    deps = Deps(config=config, store=store, clock=clock, inbox=inbox,
+                bot_user_id=identity.get("user_id"), channels=channels,
+                directory=directory)
     # HTTP mode: the SlackGuard in front of Bolt verifies every request on its raw bytes
     # before anything is parsed (run_http), so Bolt does not verify it a second time.
-    app = create_app(client, None, services)
-    worker = Worker(inbox, handlers(services, client), clock, stop,
-                    many=many_handlers(services), batch=store.batch, permanent=is_permanent,
+    app = create_app(client, None, deps)
+    worker = Worker(inbox, handlers(deps, client), clock, stop,
+                    many=many_handlers(deps), batch=store.batch, permanent=is_permanent,
                     describe=describe)
     pending = inbox.pending()
     if pending:
         log.info("%d answer(s) received before the last stop are still to be recorded", pending)
     worker.start()
     poster = Poster(config, store, web_client(settings, retries=False), clock,
-                    resolve=lambda ch: channel_ids.get(ch.channel), stop=stop)
-    follow_ups = FollowUps(config, store, client, clock, channel_ids, tz_of=directory.tz)
+                    resolve=lambda ch: channels.id_of(ch.channel), stop=stop)
+    follow_ups = FollowUps(config, store, client, clock, channels, tz_of=directory.tz)
     outbox = Outbox(store, client, clock, directory.tz, config.timezone)
-    quiet = QuietWatch(config, store, clock, channel_ids)
-    scheduler = Scheduler(config, store, poster, clock, channel_ids, periodic=(
+    quiet = QuietWatch(config, store, clock, channels)
+    scheduler = Scheduler(config, store, poster, clock, channels, periodic=(
         ("follow-ups", follow_ups.run, 1), ("quiet-channels", quiet.run, 1),
         ("direct-messages", outbox.run, 1),
         ("retention", lambda: purge_old_words(store, clock.now(), config.retention_days),
@@ -147,13 +148,13 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
         now = clock.now().replace(microsecond=0)
         return poster.post(channel, kind, now, deadline=now + timedelta(minutes=2), manual=True)
 
-    services.post_now = post_now_from_slack
+    deps.post_now = post_now_from_slack
     scheduler.start()
     nxt = scheduler.next_run()
     log.info("scheduled %d job(s) in %d channel(s); next run %s",
-             len(scheduler.scheduler.get_jobs()), len(channel_ids),
+             len(scheduler.scheduler.get_jobs()), len(channels),
              nxt.isoformat() if nxt else "none")
-    return Bot(settings, config, clock, store, scheduler, stop, app, channel_ids, inbox, worker,
+    return Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
                follow_ups, outbox, quiet)
 
 

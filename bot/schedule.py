@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
+from bot.channels import Channels
 from bot.clock import Clock, from_iso
 from bot.config import Channel, Config
 from bot.cron import occurrences, parse_cron
@@ -47,7 +48,7 @@ def latest_occurrence(trigger: CronTrigger, now: datetime, window: timedelta) ->
 
 
 def plan_catch_up(config: Config, store: Store, now: datetime,
-                  channel_ids: dict[str, str]) -> list[Due]:
+                  channels: Channels) -> list[Due]:
     """After downtime: the latest missed occurrence within grace is due now; older are skipped.
 
     Only occurrences after the later of the last recorded one and the first time the schedule
@@ -55,10 +56,7 @@ def plan_catch_up(config: Config, store: Store, now: datetime,
     """
     due: list[Due] = []
     grace = config.missed_run_grace
-    for channel in config.channels:
-        channel_id = channel_ids.get(channel.channel)
-        if channel_id is None:
-            continue
+    for channel, channel_id in channels.resolved():
         for kind, cron in channel.schedules().items():
             if kind not in POSTED_KINDS:
                 continue
@@ -151,14 +149,14 @@ class Scheduler:
     """Owns the APScheduler instance; every job calls the Poster."""
 
     def __init__(self, config: Config, store: Store, poster: Poster, clock: Clock,
-                 channel_ids: dict[str, str], *,
+                 channels: Channels, *,
                  periodic: tuple[tuple[str, Callable[[], object], int], ...] = ()):
         self.periodic = periodic  # (name, job, every N minutes): follow-ups, DMs, retention
         self.config = config
         self.store = store
         self.poster = poster
         self.clock = clock
-        self.channel_ids = channel_ids
+        self.channels = channels
         self._triggers: dict[str, tuple[Channel, str, CronTrigger]] = {}
         self._quiet = _OncePerMinute(clock)
         self.scheduler = BackgroundScheduler(
@@ -175,7 +173,7 @@ class Scheduler:
         """Register one job per channel and kind, post what is due after downtime, and start."""
         now = self.clock.now()
         for channel in self.config.channels:
-            channel_id = self.channel_ids.get(channel.channel)
+            channel_id = self.channels.id_of(channel.channel)
             if channel_id is None:
                 log.warning("%s is not scheduled: it could not be resolved", channel.channel)
                 continue
@@ -188,7 +186,7 @@ class Scheduler:
                 self.store.schedule_since(channel_id, kind, now)
                 self.scheduler.add_job(self._fire, trigger=trigger, args=[job_id], id=job_id,
                                        name=f"{kind} in {channel.channel}")
-        for item in plan_catch_up(self.config, self.store, now, self.channel_ids):
+        for item in plan_catch_up(self.config, self.store, now, self.channels):
             log.info("posting missed %s for %s (due %s)", item.kind, item.channel.channel,
                      item.occurrence.isoformat())
             self.scheduler.add_job(self.poster.post, trigger=DateTrigger(now, timezone="UTC"),
@@ -213,7 +211,7 @@ class Scheduler:
         if abandoned:
             log.warning("%d post(s) interrupted mid-post are past the grace; recorded as "
                         "failed", abandoned)
-        by_id = {self.channel_ids.get(c.channel): c for c in self.config.channels}
+        by_id = {channel_id: c for c, channel_id in self.channels.resolved()}
         for row in self.store.stale_claims(now - STALE_CLAIM, now - self.config.missed_run_grace):
             channel = by_id.get(row["channel"])
             if channel is None or not self.store.take_over_claim(row["id"], row["claimed_at"],

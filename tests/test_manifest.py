@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.config import load_config
 from bot.slack.app import register
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from tests.conftest import REPO
 
 MANIFEST = yaml.safe_load((REPO / "config" / "manifest.yaml").read_text())
@@ -73,11 +73,11 @@ def _with(change) -> dict:
 
 
 def _registry(store, clock):
-    services = Services(load_config(REPO / "config" / "leadbot.yaml"), store, clock)
+    deps = Deps(load_config(REPO / "config" / "leadbot.yaml"), store, clock)
     client = WebClient(token="xoxb-unused", base_url="http://127.0.0.1:9/api/")
     app = App(client=client, signing_secret="", token_verification_enabled=False,
               request_verification_enabled=False)
-    return register(app, services)
+    return register(app, deps)
 
 
 def test_events_match(store, clock):

@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.inbox import Inbox
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.listeners.answers import on_event
 from bot.slack.parse import parse_click, parse_event
 from tests.conftest import REPO
@@ -146,13 +146,13 @@ def _apply(value, mutation):
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("event_*.json")))
 def test_malformed_events_are_still_acked(tmp_path, store, name):
     clock = FixedClock(datetime(2026, 1, 1, tzinfo=UTC))
-    services = Services(config=None, store=store, clock=clock, inbox=Inbox(tmp_path / "i.db"),
-                        bot_user_id=BOT)
+    deps = Deps(config=None, store=store, clock=clock, inbox=Inbox(tmp_path / "i.db"),
+                bot_user_id=BOT)
     event = load(name)
     event.setdefault("thread_ts", "1.0")
     acks = []
     for n, mutation in enumerate(_mutations(event)):
-        on_event(lambda: acks.append(1), body(_apply(event, mutation), f"E{n}"), services)
+        on_event(lambda: acks.append(1), body(_apply(event, mutation), f"E{n}"), deps)
     assert len(acks) == len(list(_mutations(event)))
 
 

@@ -27,21 +27,26 @@ TEAM, BOB, ADA, KEN = "C0123TEAM", "U0000BOB", "U0123ADMIN", "U0000KEN"
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 10:00 in London
 
 
-@pytest.fixture
-def bot(fake, slack_settings, write_config):
+def _running(fake, slack_settings, config_path):
+    """The real bot in process, its clock fixed on Monday, a prompt posted; yields it."""
     fake.add_user(KEN, "ken", tz="Asia/Tokyo", channels=[TEAM])
-    config = load_config(write_config(CONFIG))
+    config = load_config(config_path)
     clock = FixedClock(MONDAY)
     assert runtime.post_now(slack_settings, config, clock, TEAM, "prompt").status == "posted"
     running = runtime.start(slack_settings, config, clock, http=False)
     thread = threading.Thread(target=runtime.run_socket_mode, args=(running,), daemon=True)
     thread.start()
     fake.wait_for(lambda: fake.socket_connections > 0, timeout=10)
-    running.clock = clock
+    running.clock, running.config_ = clock, config
     running.slack = sd.Transport(fake, "socket")
     yield running
     runtime.shutdown(running)
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def bot(fake, slack_settings, write_config):
+    yield from _running(fake, slack_settings, write_config(CONFIG))
 
 
 def dms(fake, user):
@@ -171,19 +176,7 @@ NAMED_CONFIG = CONFIG + "    show_names: true\n    min_group_size: 1\n"
 @pytest.fixture
 def named_bot(fake, slack_settings, write_config):
     """The bot in a channel that shows names (and a digest for groups of any size)."""
-    fake.add_user(KEN, "ken", tz="Asia/Tokyo", channels=[TEAM])
-    config = load_config(write_config(NAMED_CONFIG))
-    clock = FixedClock(MONDAY)
-    assert runtime.post_now(slack_settings, config, clock, TEAM, "prompt").status == "posted"
-    running = runtime.start(slack_settings, config, clock, http=False)
-    thread = threading.Thread(target=runtime.run_socket_mode, args=(running,), daemon=True)
-    thread.start()
-    fake.wait_for(lambda: fake.socket_connections > 0, timeout=10)
-    running.clock, running.config_ = clock, config
-    running.slack = sd.Transport(fake, "socket")
-    yield running
-    runtime.shutdown(running)
-    thread.join(timeout=10)
+    yield from _running(fake, slack_settings, write_config(NAMED_CONFIG))
 
 
 def _words(blocks) -> str:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.channels import Channels
 from bot.clock import FixedClock, SystemClock
 from bot.config import load_config
 from bot.runtime import web_client
@@ -76,7 +77,7 @@ def test_scheduler_start_recovers_fresh_claims_and_fails_old_ones(config, store,
     live = store.claim_post("C0123TEAM", "nudge", now - timedelta(seconds=30),
                             now - timedelta(seconds=30))  # another process is on it
     scheduler = Scheduler(config, store, _poster(config, store, slack_settings, clock), clock,
-                          {"C0123TEAM": "C0123TEAM"})
+                          Channels({"C0123TEAM": "C0123TEAM"}, config.channels))
     scheduler.start()
     try:
         fake.wait_for(lambda: fake.messages("C0123TEAM"), timeout=5)

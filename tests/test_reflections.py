@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import __version__
+from bot.channels import Channels
 from bot.config import load_config
 from bot.services import admin
 from bot.services import reflections as r
@@ -28,6 +29,11 @@ channels:
     prompt: "30 9 * * 1"
 """
 IDS = {"C0123TEAM": "C0123TEAM", "#platform-team": "C0PLATFORM"}
+
+
+def _channels(config, ids=IDS) -> Channels:
+    """The configured channels, resolved as ``ids`` says."""
+    return Channels(ids, config.channels)
 
 
 def posted(store, ts: str, at: datetime = AT, channel: str = "C1", kind: str = "prompt") -> int:
@@ -241,7 +247,7 @@ def test_is_admin(config):
     ("<#C0OTHER|other>", None), ("<#C0123TEAM", None), ("", None),
 ])
 def test_find_channel(config, arg, expected):
-    found = admin.find_channel(config, IDS, arg)
+    found = admin.find_channel(config, _channels(config), arg)
     assert (found.channel if found else None) == expected
 
 
@@ -263,7 +269,8 @@ def test_status(config, store):
     store.claim_post("C0123TEAM", "prompt", AT + timedelta(days=7), AT + timedelta(days=7))
     store.mark_failed(store.claim_post("C0OTHER", "prompt", AT, AT), "elsewhere")
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-    headline, rows = admin.status(config, store, {"C0123TEAM": "C0123TEAM"}, now, 4)
+    headline, rows = admin.status(config, store, _channels(config, {"C0123TEAM": "C0123TEAM"}),
+                                 now, 4)
     assert headline == (f"leadbot {__version__}: 1 of 2 configured channels reachable; "
                         "4 answers waiting to be recorded.")
     team, platform = rows
@@ -272,4 +279,5 @@ def test_status(config, store):
     assert list(team.next_runs) == ["prompt", "nudge"]
     assert (platform.ref, platform.channel_id, platform.last_post, platform.failed) == (
         "#platform-team", None, None, 0)
-    assert admin.status(config, store, IDS, now)[0].startswith(f"leadbot {__version__}: 2 of 2")
+    assert admin.status(config, store, _channels(config), now)[0].startswith(
+        f"leadbot {__version__}: 2 of 2")

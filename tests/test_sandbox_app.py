@@ -141,7 +141,7 @@ def test_time_buttons_go_through_the_schedules_code(box):
     assert "take the lead" in call(box, f"/sandbox/state?as={BOB}&channel={dm[0]['id']}")[
         "messages"][-1]["html"]
     # what the schedule had due on the way was posted (or skipped for a holiday), at its time
-    due = {(box.bot.channel_ids[c.channel], kind, to_iso(at))
+    due = {(box.bot.channels.id_of(c.channel), kind, to_iso(at))
            for c in box.config.channels for kind, cron in c.schedules().items()
            if kind in ("prompt", "nudge", "digest")
            for at in occurrences(parse_cron(cron, c.tz), start, box.clock.now())}

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.channels import Channels
 from bot.clock import FixedClock
 from bot.config import load_config
 from bot.cron import parse_cron
@@ -27,6 +28,11 @@ channels:
 IDS = {"C0123TEAM": "C0123TEAM"}
 
 
+def _channels(config, ids=IDS) -> Channels:
+    """The configured channels, resolved as ``ids`` says."""
+    return Channels(ids, config.channels)
+
+
 def test_latest_occurrence():
     trigger = parse_cron("0 9 * * MON", datetime.now(UTC).tzinfo)
     now = datetime(2026, 11, 23, 9, 0, 3, tzinfo=UTC)
@@ -38,7 +44,7 @@ def test_latest_occurrence():
 def test_first_start_has_no_backlog(write_config, store):
     config = load_config(write_config(CONFIG))
     now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-    assert plan_catch_up(config, store, now, IDS) == []
+    assert plan_catch_up(config, store, now, _channels(config)) == []
     assert store.posts() == []
 
 
@@ -49,7 +55,7 @@ def test_missed_inside_grace_is_due_older_are_skipped(write_config, store):
     store.schedule_since("C0123TEAM", "nudge", first)
     # The bot was down from Friday 20th 08:00 to Monday 23rd 09:30 (UTC = London in November).
     now = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-    due = plan_catch_up(config, store, now, IDS)
+    due = plan_catch_up(config, store, now, _channels(config))
     assert [(d.kind, d.occurrence) for d in due] == [
         ("prompt", datetime(2026, 11, 23, 9, 0, tzinfo=UTC))]
     skipped = [(p["kind"], p["occurrence"]) for p in store.posts() if p["status"] == "skipped"]
@@ -60,7 +66,7 @@ def test_missed_inside_grace_is_due_older_are_skipped(write_config, store):
         ("nudge", "2026-11-22T14:00:00Z")])
     assert all("missed while the bot was not running" in p["error"] for p in store.posts())
     # A second start finds nothing new to skip, and the due one is still due until claimed.
-    assert [d.kind for d in plan_catch_up(config, store, now, IDS)] == ["prompt"]
+    assert [d.kind for d in plan_catch_up(config, store, now, _channels(config))] == ["prompt"]
     assert len(store.posts()) == 6
 
 
@@ -72,7 +78,7 @@ def test_nothing_missed_after_a_posted_occurrence(write_config, store):
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     store.claim_post("C0123TEAM", "prompt", at, at)
     store.claim_post("C0123TEAM", "nudge", at - timedelta(hours=19), at)
-    assert plan_catch_up(config, store, at + timedelta(seconds=5), IDS) == []
+    assert plan_catch_up(config, store, at + timedelta(seconds=5), _channels(config)) == []
 
 
 def test_manual_posts_do_not_hide_missed_runs(write_config, store):
@@ -82,7 +88,7 @@ def test_manual_posts_do_not_hide_missed_runs(write_config, store):
     store.schedule_since("C0123TEAM", "nudge", since)
     store.claim_post("C0123TEAM", "prompt", datetime(2026, 11, 23, 9, 10, tzinfo=UTC),
                      datetime(2026, 11, 23, 9, 10, tzinfo=UTC), manual=True)
-    due = plan_catch_up(config, store, datetime(2026, 11, 23, 9, 20, tzinfo=UTC), IDS)
+    due = plan_catch_up(config, store, datetime(2026, 11, 23, 9, 20, tzinfo=UTC), _channels(config))
     assert [(d.kind, d.occurrence.hour) for d in due] == [("prompt", 9)]
 
 
@@ -104,8 +110,8 @@ def test_a_schedule_faster_than_its_posts_does_not_flood_the_log(write_config, s
     config = load_config(write_config("timezone: UTC\nconcurrency: 2\nchannels:\n" + channels))
     clock = FixedClock(datetime.now(UTC))
     poster = _StuckPoster()
-    scheduler = Scheduler(config, store, poster, clock, {c.channel: c.channel
-                                                         for c in config.channels})
+    scheduler = Scheduler(config, store, poster, clock, Channels(
+        {c.channel: c.channel for c in config.channels}, config.channels))
     caplog.set_level(logging.WARNING, logger="apscheduler")
 
     def skipped() -> list[str]:

@@ -214,8 +214,8 @@ class Actions:
             note = self.sandbox.next_follow_up(data.get("as") or None)
         elif what in ("prompt", "nudge", "digest"):
             channel = data.get("channel")
-            if channel not in self.sandbox.bot.channel_ids.values():
-                channel = next(iter(self.sandbox.bot.channel_ids.values()))
+            if channel not in self.sandbox.bot.channels:
+                channel = next(iter(self.sandbox.bot.channels.ids()))
             note = self.sandbox.post(channel, what)
         else:
             raise LookupError(f"nothing called {what!r}")

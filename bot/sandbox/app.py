@@ -93,9 +93,8 @@ class Sandbox:
                                         name="sandbox-socket", daemon=True)
         self._socket.start()
         self.fake.wait_for_socket(timeout=15)
-        for channel in self.config.channels:  # the first prompt is waiting for people
-            channel_id = self.bot.channel_ids.get(channel.channel)
-            if channel_id and not self.fake.messages(channel_id):
+        for _, channel_id in self.bot.channels.resolved():  # the first prompt awaits people
+            if not self.fake.messages(channel_id):
                 self.post(channel_id, "prompt")
         return self.fake.base_url + "/"
 
@@ -178,8 +177,8 @@ class Sandbox:
     def post(self, channel_id: str, kind: str) -> str:
         """Post a prompt, nudge or digest now, through the scheduler's poster; what happened,
         in a sentence."""
-        channel = next(c for c in self.config.channels
-                       if self.bot.channel_ids.get(c.channel) == channel_id)
+        channel = next(c for c, resolved in self.bot.channels.resolved()
+                       if resolved == channel_id)
         now = self.clock.now().replace(microsecond=0)
         result = self.bot.scheduler.poster.post(channel, kind, now, manual=True)
         self.touch()

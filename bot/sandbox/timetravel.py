@@ -55,10 +55,7 @@ def posted_note(box: Sandbox, channel_id: str, kind: str, result: PostResult) ->
 def _due_posts(box: Sandbox, start: datetime, end: datetime) -> list[tuple]:
     """Every scheduled post in [start, end), oldest first: (occurrence, channel, id, kind)."""
     due = []
-    for channel in box.config.channels:
-        channel_id = box.bot.channel_ids.get(channel.channel)
-        if channel_id is None:
-            continue
+    for channel, channel_id in box.bot.channels.resolved():
         for kind, cron in channel.schedules().items():
             if kind in POSTED_KINDS:
                 due += [(at, channel, channel_id, kind)

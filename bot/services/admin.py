@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import __version__
+from bot.channels import Channels
 from bot.config import Channel, Config
 from bot.cron import parse_cron
 from bot.store import Store
@@ -29,14 +30,14 @@ def next_run(channel: Channel, kind: str, now: datetime) -> datetime | None:
     return parse_cron(cron, channel.tz).get_next_fire_time(None, now)
 
 
-def find_channel(config: Config, channel_ids: dict[str, str], arg: str) -> Channel | None:
+def find_channel(config: Config, channels: Channels, arg: str) -> Channel | None:
     """The configured channel named by ``arg``: a Slack mention (``<#C123|team>``), an ID, or
     ``#name`` as written in the configuration."""
     arg = arg.strip()
     match = _CHANNEL_MENTION.match(arg)
     wanted = match.group(1) if match else arg
     for channel in config.channels:
-        if wanted in (channel.channel, channel_ids.get(channel.channel)):
+        if wanted in (channel.channel, channels.id_of(channel.channel)):
             return channel
         if not match and channel.channel.startswith("#") and wanted.lstrip("#") == \
                 channel.channel.lstrip("#"):
@@ -55,12 +56,12 @@ class ChannelStatus:
     failed: int
 
 
-def status(config: Config, store: Store, channel_ids: dict[str, str], now: datetime,
+def status(config: Config, store: Store, channels: Channels, now: datetime,
            inbox_pending: int = 0) -> tuple[str, list[ChannelStatus]]:
     """A headline and each channel's next runs, last post and failures."""
     rows = []
     for channel in config.channels:
-        channel_id = channel_ids.get(channel.channel)
+        channel_id = channels.id_of(channel.channel)
         posts = store.posts(channel_id) if channel_id else []
         done = [p for p in posts if p["status"] in ("posted", "failed", "skipped")]
         last = max(done, key=lambda p: p.get("posted_at") or p["claimed_at"], default=None)

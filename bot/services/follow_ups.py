@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.errors import SlackApiError
 
+from bot.channels import Channels
 from bot.clock import Clock, from_iso
 from bot.config import Channel, Config
 from bot.services.dms import PERMANENT, decide, quiet_end, send_dm
@@ -42,10 +43,10 @@ class FollowUps:
     """Plans and sends follow-ups; ``run`` is the scheduler's job (every minute)."""
 
     def __init__(self, config: Config, store: Store, client: Any, clock: Clock,
-                 channel_ids: dict[str, str],
+                 channels: Channels,
                  tz_of: Callable[[str], ZoneInfo | None] | None = None):
         self.config, self.store, self.client, self.clock = config, store, client, clock
-        self.channel_ids = channel_ids
+        self.channels = channels
         self.tz_of = tz_of or (lambda _user: None)  # the person's own Slack time zone
 
     def _tz(self, user: str, channel: Channel) -> ZoneInfo:
@@ -53,8 +54,7 @@ class FollowUps:
         return self.tz_of(user) or channel.tz
 
     def _channels(self) -> dict[str, Channel]:
-        return {self.channel_ids[c.channel]: c for c in self.config.channels
-                if c.channel in self.channel_ids}
+        return {channel_id: c for c, channel_id in self.channels.resolved()}
 
     def plan(self, now: datetime) -> int:
         """Give each new current "take" its follow-up time; return how many were planned."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from bot.channels import Channels
 from bot.clock import Clock, from_iso
 from bot.config import Config
 from bot.store import Store
@@ -29,9 +30,9 @@ def quiet_text(ref: str, channel_id: str, dates: list[str]) -> str:
 class QuietWatch:
     """Checks every channel; ``run`` is an every-minute job (cheap: a few indexed queries)."""
 
-    def __init__(self, config: Config, store: Store, clock: Clock, channel_ids: dict[str, str]):
+    def __init__(self, config: Config, store: Store, clock: Clock, channels: Channels):
         self.config, self.store, self.clock = config, store, clock
-        self.channel_ids = channel_ids
+        self.channels = channels
 
     def run(self) -> list[str]:
         """Queue an alert for each newly quiet channel; return their IDs."""
@@ -40,9 +41,8 @@ class QuietWatch:
         if limit <= 0:
             return alerted
         now = self.clock.now()
-        for channel in self.config.channels:
-            channel_id = self.channel_ids.get(channel.channel)
-            if channel_id is None or not channel.prompt:
+        for channel, channel_id in self.channels.resolved():
+            if not channel.prompt:
                 continue
             prompts = self.store.recent_prompts(channel_id, limit, now - SETTLE)
             quiet = len(prompts) == limit and all(p["answers"] == 0 for p in prompts)

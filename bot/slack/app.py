@@ -7,7 +7,7 @@ import logging
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.listeners import (
     admin,
     answers,
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError)
 
 
-def create_app(client: WebClient, signing_secret: str | None, services: Services) -> App:
+def create_app(client: WebClient, signing_secret: str | None, deps: Deps) -> App:
     """A Bolt App that uses ``client`` (and so its base URL) for every Web API call."""
     app = App(
         client=client,
@@ -38,21 +38,21 @@ def create_app(client: WebClient, signing_secret: str | None, services: Services
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("leadbot.bolt"),
     )
-    register(app, services)
+    register(app, deps)
     return app
 
 
-def register(app: App, services: Services) -> Registry:
+def register(app: App, deps: Deps) -> Registry:
     """Attach every listener area; return what was registered."""
     registry = Registry(app)
     # Events first: they are the busiest path, and Bolt tries listeners in this order.
-    answers.register(registry, services)
-    choices.register(registry, services)
-    reflect.register(registry, services)
-    follow_ups.register(registry, services)
-    settings.register(registry, services)
-    sightings.register(registry, services)
-    admin.register(registry, services)
+    answers.register(registry, deps)
+    choices.register(registry, deps)
+    reflect.register(registry, deps)
+    follow_ups.register(registry, deps)
+    settings.register(registry, deps)
+    sightings.register(registry, deps)
+    admin.register(registry, deps)
     fallbacks.register(app)  # last: it takes whatever no listener above took
 
     @app.error

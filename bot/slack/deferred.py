@@ -24,7 +24,7 @@ from bot.services.reflections import Draft
 from bot.services.sightings import InvalidSighting
 from bot.slack import reflect_blocks as rb
 from bot.slack import sighting_blocks as sb
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.errors import best_effort
 from bot.slack.home import publish_home
 from bot.worker import Handler
@@ -46,30 +46,30 @@ def request_key(kind: str, body: dict) -> str:
     return f"{kind}:{view_id}:{trigger}" if view_id else f"{kind}:{trigger}"
 
 
-def defer(services: Services, kind: str, key: str, payload: dict[str, Any],
+def defer(deps: Deps, kind: str, key: str, payload: dict[str, Any],
           user: str | None) -> bool:
     """Put work in the inbox; False when the key was seen before (a replay: do nothing)."""
-    if services.inbox is None:
+    if deps.inbox is None:
         return False
-    return services.inbox.put(key, kind, {**payload, "key": key}, services.clock.now(),
-                              user=user)
+    return deps.inbox.put(key, kind, {**payload, "key": key}, deps.clock.now(),
+                          user=user)
 
 
-def answer(services: Services, p: dict[str, Any], body: dict[str, Any]) -> None:
+def answer(deps: Deps, p: dict[str, Any], body: dict[str, Any]) -> None:
     """Answer the person through the command's response_url (an inbox item of its own)."""
     if p.get("response_url"):
-        defer(services, "respond", f"{p['key']}:answer", {"url": p["response_url"],
+        defer(deps, "respond", f"{p['key']}:answer", {"url": p["response_url"],
                                                           "body": body}, None)
 
 
-def update_view(services: Services, p: dict[str, Any], view: dict[str, Any]) -> None:
+def update_view(deps: Deps, p: dict[str, Any], view: dict[str, Any]) -> None:
     """Replace the submitted form's "Saving..." with the outcome (an inbox item of its own)."""
-    defer(services, "view_update", f"{p['key']}:view", {"view_id": p["view_id"], "view": view},
+    defer(deps, "view_update", f"{p['key']}:view", {"view_id": p["view_id"], "view": view},
           None)
 
 
-def _later(services: Services, kind: str, p: dict[str, Any], payload: dict[str, Any]) -> None:
-    defer(services, kind, f"{p['key']}:{kind}", payload, p["user"])
+def _later(deps: Deps, kind: str, p: dict[str, Any], payload: dict[str, Any]) -> None:
+    defer(deps, kind, f"{p['key']}:{kind}", payload, p["user"])
 
 
 def respond(p: dict[str, Any]) -> None:
@@ -82,9 +82,9 @@ def respond(p: dict[str, Any]) -> None:
                     response.status_code, response.body[:100])
 
 
-def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]:
+def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
     """The inbox handlers for deferred commands and submissions, by kind."""
-    store, clock = services.store, services.clock
+    store, clock = deps.store, deps.clock
 
     def modal(p: dict[str, Any]) -> None:
         sighting_id = p.get("sighting_id")
@@ -97,7 +97,7 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
     def form_record(p: dict[str, Any], purposes: tuple[str, ...]) -> dict | None:
         """The record of the form submitted, if leadbot opened it for this person."""
         row = store.modal(p["view_id"])
-        if row is None and services.inbox is not None and services.inbox.waiting(
+        if row is None and deps.inbox is not None and deps.inbox.waiting(
                 f"modal:{p['view_id']}"):
             raise NotYet(f"the record of form {p['view_id']} is still in the inbox")
         if row is None or row["user"] != p["user"] or row["purpose"] not in purposes:
@@ -107,26 +107,26 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
 
     def reflect_quick(p: dict[str, Any]) -> None:
         reflection_id = reflections.save(store, clock, p["user"], Draft(p["text"], p["choice"]),
-                                         behaviors=set(services.themes()),
+                                         behaviors=set(deps.themes()),
                                          channel=p.get("channel"), source="quick")
         saved = store.reflection(reflection_id) or {}
-        answer(services, p, {"response_type": "ephemeral",
+        answer(deps, p, {"response_type": "ephemeral",
                              "text": rb.saved_text(saved.get("choice"), False),
                              "blocks": rb.quick_saved(reflection_id, saved.get("text") or "",
                                                       saved.get("choice"))})
-        _later(services, "home", p, {"user": p["user"]})
+        _later(deps, "home", p, {"user": p["user"]})
 
     def reflect_submit(p: dict[str, Any]) -> None:
         row = form_record(p, REFLECT_PURPOSES)
         if row is None:
-            update_view(services, p, rb.expired_modal())
+            update_view(deps, p, rb.expired_modal())
             return
         draft = Draft(p["text"], p.get("choice"), p.get("behavior"), bool(p.get("shared")),
                       bool(p.get("named")))
-        behaviors = set(services.themes())
+        behaviors = set(deps.themes())
         with store.batch():
             if not store.close_modal(row["view_id"], clock.now()):
-                update_view(services, p, rb.saved_modal())  # sent twice: saved the first time
+                update_view(deps, p, rb.saved_modal())  # sent twice: saved the first time
                 return
             amended = row["reflection_id"] is not None and reflections.amend(
                 store, clock, p["user"], row["reflection_id"], draft, behaviors=behaviors)
@@ -134,48 +134,48 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
                 reflections.save(store, clock, p["user"], draft, behaviors=behaviors,
                                  channel=row["channel"], follow_up_id=row["follow_up_id"])
         text = rb.saved_text(draft.choice, draft.shared, draft.named)
-        update_view(services, p, rb.saved_modal(text))
+        update_view(deps, p, rb.saved_modal(text))
         if row["purpose"] == "reflect" and row["channel"]:
-            _later(services, "ephemeral", p, {"channel": row["channel"], "user": p["user"],
+            _later(deps, "ephemeral", p, {"channel": row["channel"], "user": p["user"],
                                               "text": text})
-        _later(services, "home", p, {"user": p["user"]})
+        _later(deps, "home", p, {"user": p["user"]})
 
     def sighting_message(row: dict) -> str:
-        return sb.sighting_dm(row, services.themes())
+        return sb.sighting_dm(row, deps.themes())
 
     def saw_quick(p: dict[str, Any]) -> None:
         draft = sightings.Draft(**p["draft"])
         try:
             sighting_id = sightings.save(store, clock, p["user"], draft,
-                                         behaviors=set(services.themes()),
-                                         directory=services.directory, message=sighting_message,
+                                         behaviors=set(deps.themes()),
+                                         directory=deps.directory, message=sighting_message,
                                          channel=p.get("channel"))
         except InvalidSighting as exc:
-            answer(services, p, {"response_type": "ephemeral",
+            answer(deps, p, {"response_type": "ephemeral",
                                  "text": f"Nothing was saved. {exc}",
                                  "blocks": sb.help_blocks(str(exc))})
             return
         saved = store.sighting(sighting_id) or {}
-        answer(services, p, {"response_type": "ephemeral", "text": sb.saved_text(saved),
+        answer(deps, p, {"response_type": "ephemeral", "text": sb.saved_text(saved),
                              "blocks": sb.quick_saved(saved)})
 
     def sighting_submit(p: dict[str, Any]) -> None:
         row = form_record(p, (SIGHTING_PURPOSE,))
         if row is None:
-            update_view(services, p, sb.expired_modal())
+            update_view(deps, p, sb.expired_modal())
             return
         draft = sightings.Draft(**p["draft"])
-        behaviors = set(services.themes())
+        behaviors = set(deps.themes())
         sighting_id, amended = row["sighting_id"], None  # set for "Add details"
         try:
             with store.batch():
                 if not store.close_modal(row["view_id"], clock.now()):
-                    update_view(services, p, sb.already_saved_modal())  # sent twice
+                    update_view(deps, p, sb.already_saved_modal())  # sent twice
                     return
                 if sighting_id is None:
                     sighting_id = sightings.save(store, clock, p["user"], draft,
                                                  behaviors=behaviors,
-                                                 directory=services.directory,
+                                                 directory=deps.directory,
                                                  message=sighting_message,
                                                  channel=row["channel"],
                                                  permalink=p.get("permalink"))
@@ -183,21 +183,21 @@ def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]
                     amended = sightings.amend(store, clock, p["user"], sighting_id, draft,
                                               behaviors=behaviors, message=sighting_message)
         except InvalidSighting as exc:  # rolled back, the form still open: it can be sent again
-            update_view(services, p, sb.not_saved_modal(str(exc)))
+            update_view(deps, p, sb.not_saved_modal(str(exc)))
             return
         saved = store.sighting(sighting_id)
         if saved is None or (amended is not None and not amended.found):
-            update_view(services, p, sb.gone_modal())
+            update_view(deps, p, sb.gone_modal())
         else:
-            update_view(services, p, sb.saved_modal(saved, amended))
+            update_view(deps, p, sb.saved_modal(saved, amended))
 
     def forget(p: dict[str, Any]) -> None:
         # The worker is the only one handling items here: no need to wait for it.
-        report = forget_person(store, services.inbox, p["user"], clock, wait_for_worker=False)
+        report = forget_person(store, deps.inbox, p["user"], clock, wait_for_worker=False)
         log.info("forgot a person at their request: %s", report)
-        answer(services, p, {"text": rb.forgotten_text(report), "replace_original": True})
+        answer(deps, p, {"text": rb.forgotten_text(report), "replace_original": True})
         if client is not None:  # their Home tab, emptied, without queueing anything about them
-            best_effort(publish_home, services=services, client=client, user=p["user"])
+            best_effort(publish_home, deps=deps, client=client, user=p["user"])
 
     def view_update(p: dict[str, Any]) -> None:
         if client is not None:

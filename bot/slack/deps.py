@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.channels import Channels
 from bot.clock import Clock
 from bot.config import Channel, Config
 from bot.inbox import Inbox
@@ -16,15 +17,16 @@ from bot.store import Store
 
 
 @dataclass
-class Services:
-    """The configuration, store, inbox and clock, and who the bot is in Slack."""
+class Deps:
+    """The configuration, store, inbox and clock, the resolved channels, and who the bot is in
+    Slack."""
 
     config: Config
     store: Store
     clock: Clock
     inbox: Inbox | None = None
     bot_user_id: str | None = None
-    channel_ids: dict[str, str] = field(default_factory=dict)
+    channels: Channels = field(default_factory=lambda: Channels({}, ()))
     # Posts one message now through the scheduler's path (set once the poster exists).
     post_now: Callable[[Channel, str], Any] | None = None
     # Who a Slack user is (users.info, cached); None where no Slack is at hand (tests, CLI).
@@ -41,15 +43,3 @@ class Services:
     def themes(self) -> dict[str, str]:
         """The library's behaviour themes, id to display name."""
         return {key: b.name for key, b in self.config.library.behaviors.items()}
-
-    def default_channel(self) -> str | None:
-        """The team's channel when leadbot has exactly one (where a reflection or sighting
-        written outside any channel belongs), else None."""
-        return next(iter(self.channel_ids.values())) if len(self.channel_ids) == 1 else None
-
-    def channel_config(self, channel_id: str) -> Channel | None:
-        """The configured channel that resolved to ``channel_id``."""
-        for channel in self.config.channels:
-            if self.channel_ids.get(channel.channel, channel.channel) == channel_id:
-                return channel
-        return None

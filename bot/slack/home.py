@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import from_iso
 from bot.services.admin import next_run
 from bot.services.reflections import weekly_streak
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.reflect_blocks import HOME_ITEMS, home_view, sightings_section
 from bot.slack.settings_blocks import settings_blocks
 
@@ -19,11 +19,11 @@ log = logging.getLogger(__name__)
 MEMBERS_TTL = 600.0  # seconds a channel's member list is trusted for the Home tab
 
 
-def channel_members(services: Services, client: WebClient, channel_id: str) -> frozenset[str]:
+def channel_members(deps: Deps, client: WebClient, channel_id: str) -> frozenset[str]:
     """The channel's members (cached); empty when Slack will not say."""
     now = time.monotonic()
-    with services.lock:
-        cached = services.members.get(channel_id)
+    with deps.lock:
+        cached = deps.members.get(channel_id)
     if cached and now - cached[0] < MEMBERS_TTL:
         return cached[1]
     members: set[str] = set()
@@ -35,18 +35,17 @@ def channel_members(services: Services, client: WebClient, channel_id: str) -> f
                     exc.response.get("error"))
         return frozenset()
     found = frozenset(members)
-    with services.lock:
-        services.members[channel_id] = (now, found)
+    with deps.lock:
+        deps.members[channel_id] = (now, found)
     return found
 
 
-def build_home(services: Services, client: WebClient, user: str) -> dict:
+def build_home(deps: Deps, client: WebClient, user: str) -> dict:
     """``user``'s Home tab as a view."""
-    store, config, now = services.store, services.config, services.clock.now()
+    store, config, now = deps.store, deps.config, deps.clock.now()
     upcoming = []
-    for channel in config.channels:
-        channel_id = services.channel_ids.get(channel.channel)
-        if not channel_id or user not in channel_members(services, client, channel_id):
+    for channel, channel_id in deps.channels.resolved():
+        if user not in channel_members(deps, client, channel_id):
             continue
         at = next_run(channel, "prompt", now)
         if at is not None:
@@ -58,15 +57,15 @@ def build_home(services: Services, client: WebClient, user: str) -> dict:
                      choices=store.choices_of(user, HOME_ITEMS),
                      streak=weekly_streak(times, config.timezone, now),
                      upcoming=sorted(upcoming, key=lambda item: item[1]),
-                     themes=services.themes(), tz=config.timezone,
+                     themes=deps.themes(), tz=config.timezone,
                      follow_ups=store.follow_ups_of(user, 20),
                      settings=settings_blocks(store.person_settings(user), now,
-                                              services.user_tz(user)),
+                                              deps.user_tz(user)),
                      sightings=sightings_section(store.sightings_by(user, 3),
                                                  store.sightings_about(user, 3),
                                                  config.timezone))
 
 
-def publish_home(services: Services, client: WebClient, user: str) -> None:
+def publish_home(deps: Deps, client: WebClient, user: str) -> None:
     """Publish ``user``'s Home tab."""
-    client.views_publish(user_id=user, view=build_home(services, client, user))
+    client.views_publish(user_id=user, view=build_home(deps, client, user))

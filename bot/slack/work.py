@@ -16,7 +16,7 @@ from bot.slack.blocks import (
     unknown_post_text,
     with_counts,
 )
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.errors import best_effort
 from bot.slack.home import publish_home
 from bot.worker import Handler, ManyHandler
@@ -24,25 +24,25 @@ from bot.worker import Handler, ManyHandler
 log = logging.getLogger(__name__)
 
 
-def handlers(services: Services, client: WebClient | None) -> dict[str, Handler]:
+def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
     """The inbox handlers, by kind."""
-    store = services.store
+    store = deps.store
     return {
-        **deferred.handlers(services, client),
+        **deferred.handlers(deps, client),
         "reply": lambda p: answers.record_reply(store, answers.Reply(**p)),
         "edit": lambda p: answers.apply_edit(store, answers.Edit(**p)),
         "delete": lambda p: answers.apply_delete(store, answers.Delete(**p)),
         "reaction": lambda p: answers.record_reaction(store, answers.Reaction(**p)),
-        "click": lambda p: handle_click(services, client, p),
-        "home": lambda p: publish_home(services, client, p["user"]),
+        "click": lambda p: handle_click(deps, client, p),
+        "home": lambda p: publish_home(deps, client, p["user"]),
         "ephemeral": lambda p: best_effort(client.chat_postEphemeral, **p),
     }
 
 
-def many_handlers(services: Services) -> dict[str, ManyHandler]:
+def many_handlers(deps: Deps) -> dict[str, ManyHandler]:
     """Handlers for the kinds that only touch the database, taking many items at once."""
-    store = services.store
-    single = handlers(services, None)
+    store = deps.store
+    single = handlers(deps, None)
 
     def each(kind: str) -> ManyHandler:
         return lambda payloads: [single[kind](p) for p in payloads]
@@ -53,10 +53,10 @@ def many_handlers(services: Services) -> dict[str, ManyHandler]:
     }
 
 
-def handle_click(services: Services, client: WebClient, payload: dict[str, Any]) -> None:
+def handle_click(deps: Deps, client: WebClient, payload: dict[str, Any]) -> None:
     """Record the choice, confirm it privately, refresh the live counts on the prompt."""
     click = answers.Click(**payload)
-    outcome = answers.record_click(services.store, services.clock, click)
+    outcome = answers.record_click(deps.store, deps.clock, click)
     # A confirmation that cannot reach the person (they left the channel) does not stop the
     # live counts from being updated.
     if not outcome.known_post:
@@ -65,10 +65,10 @@ def handle_click(services: Services, client: WebClient, payload: dict[str, Any])
         return
     best_effort(client.chat_postEphemeral, channel=click.channel, user=click.user,
                 text=build_choice_confirmation(click.choice, outcome.previous))
-    post = services.store.get_post(outcome.post_id)
+    post = deps.store.get_post(outcome.post_id)
     if not post or not post.get("blocks"):
         return
-    channel = services.channel_config(click.channel)
+    channel = deps.channels.config_of(click.channel)
     show_names = bool(channel and channel.show_names)
     blocks = with_counts(json.loads(post["blocks"]),
                          build_counts_block(outcome.counts, show_names))

@@ -14,33 +14,33 @@ from slack_bolt import Ack, Respond
 from bot.services import admin
 from bot.slack import ids
 from bot.slack import reflect_blocks as rb
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
 
 
-def on_command(ack: Ack, body: dict, respond: Respond, services: Services) -> None:
+def on_command(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
     """``/leadbot [status | post-now CHANNEL [prompt|nudge|digest] | help]``."""
     user = body.get("user_id", "")
-    if not admin.is_admin(services.config, user):
+    if not admin.is_admin(deps.config, user):
         log.info("%s tried /leadbot and is not an admin", user)
         ack(text=rb.ADMIN_REFUSAL)
         return
     words = (body.get("text") or "").split()
     sub = words[0].lower() if words else "status"
     if sub == "status":
-        pending = services.inbox.pending() if services.inbox is not None else 0
-        headline, rows = admin.status(services.config, services.store, services.channel_ids,
-                                      services.clock.now(), pending)
+        pending = deps.inbox.pending() if deps.inbox is not None else 0
+        headline, rows = admin.status(deps.config, deps.store, deps.channels,
+                                      deps.clock.now(), pending)
         ack(blocks=rb.status_blocks(headline, rows), text=headline)
     elif sub in ("post-now", "post"):
-        _post_now(ack, respond, services, user, words[1:])
+        _post_now(ack, respond, deps, user, words[1:])
     else:
         ack(blocks=rb.admin_help(), text="leadbot admin commands")
 
 
-def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
+def _post_now(ack: Ack, respond: Respond, deps: Deps, user: str,
               args: list[str]) -> None:
     if not args:
         ack(text="Which channel? `/leadbot post-now #channel [prompt|nudge|digest]`")
@@ -49,17 +49,17 @@ def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
     if kind not in admin.POST_KINDS:
         ack(text=f"`{kind[:20]}` is not something I post now; use `prompt`, `nudge` or `digest`.")
         return
-    channel = admin.find_channel(services.config, services.channel_ids, args[0])
+    channel = admin.find_channel(deps.config, deps.channels, args[0])
     if channel is None:
-        configured = ", ".join(f"`{c.channel}`" for c in services.config.channels)
+        configured = ", ".join(f"`{c.channel}`" for c in deps.config.channels)
         ack(text=f"`{args[0][:80]}` is not one of leadbot's channels ({configured}). Add it "
                  "to the configuration file first.")
         return
-    if services.post_now is None:
+    if deps.post_now is None:
         ack(text="This leadbot process cannot post; try `leadbot post-now` on the server.")
         return
-    post_now = services.post_now
-    resolved = services.channel_ids.get(channel.channel)
+    post_now = deps.post_now
+    resolved = deps.channels.id_of(channel.channel)
     where = f"<#{resolved}>" if resolved else f"`{channel.channel}`"  # Slack shows #name
     ack(text=f"Posting a {kind} to {where}…")
     log.info("%s asked for a %s in %s", user, kind, channel.channel)
@@ -82,9 +82,9 @@ def _post_now(ack: Ack, respond: Respond, services: Services, user: str,
     threading.Thread(target=run, name="post-now", daemon=True).start()
 
 
-def register(registry: Registry, services: Services) -> None:
+def register(registry: Registry, deps: Deps) -> None:
     """Attach /leadbot."""
 
     @registry.command(ids.ADMIN_COMMAND)
     def command(ack: Ack, body: dict, respond: Respond) -> None:
-        on_command(ack, body, respond, services)
+        on_command(ack, body, respond, deps)

@@ -11,33 +11,33 @@ import logging
 
 from slack_bolt import Ack
 
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.parse import parse_event
 from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
 
 
-def on_event(ack: Ack, body: dict, services: Services) -> None:
+def on_event(ack: Ack, body: dict, deps: Deps) -> None:
     """Put an answer in the inbox (a redelivery is recognised by its event id), then ack."""
     try:
-        work = parse_event(body, services.bot_user_id)
+        work = parse_event(body, deps.bot_user_id)
     except (KeyError, TypeError, ValueError, AttributeError):
         # An event shaped unlike any we know: still acked (or Slack retries it for an hour).
         log.warning("ignored an event we could not read: %s",
                     json.dumps(body.get("event"), default=str)[:500])
         work = None
-    if work is not None and services.inbox is not None:
+    if work is not None and deps.inbox is not None:
         key, kind, payload, user = work
-        if not services.inbox.put(key, kind, payload, services.clock.now(), user=user):
+        if not deps.inbox.put(key, kind, payload, deps.clock.now(), user=user):
             log.debug("redelivery of %s ignored", key)
     ack()
 
 
-def register(registry: Registry, services: Services) -> None:
+def register(registry: Registry, deps: Deps) -> None:
     """Attach the message and reaction listeners."""
 
     def handler(ack: Ack, body: dict) -> None:
-        on_event(ack, body, services)
+        on_event(ack, body, deps)
 
     registry.event_types("message", "reaction_added", "reaction_removed")(handler)

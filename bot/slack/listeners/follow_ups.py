@@ -8,38 +8,38 @@ from slack_bolt import Ack, Respond
 
 from bot.clock import from_iso
 from bot.slack import ids
-from bot.slack.context import Services
+from bot.slack.deps import Deps
 from bot.slack.listeners.reflect import refresh_home
 from bot.slack.loop_blocks import follow_up_answered
 from bot.slack.registry import Registry
 
 
-def on_outcome(ack: Ack, body: dict, respond: Respond, services: Services) -> None:
+def on_outcome(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
     """Store how it went (the latest answer wins) and show it in the DM."""
     ack()
     action = (body.get("actions") or [{}])[0]
     match = re.match(ids.FOLLOW_UP_ACTION_PATTERN, action.get("action_id", ""))
     user = (body.get("user") or {}).get("id", "")
     value = action.get("value") or ""
-    row = services.store.follow_up(int(value)) if value.isdigit() else None
+    row = deps.store.follow_up(int(value)) if value.isdigit() else None
     if match is None or row is None or row["user"] != user:
         respond(text="That follow-up is no longer stored (it may have been forgotten), so "
                      "nothing was recorded.", replace_original=False)
         return
     outcome = match.group(1)
-    services.store.answer_follow_up(row["id"], user, outcome, services.clock.now())
-    channel = services.channel_config(row["channel"])
-    tz = channel.tz if channel else services.config.timezone
+    deps.store.answer_follow_up(row["id"], user, outcome, deps.clock.now())
+    channel = deps.channels.config_of(row["channel"])
+    tz = channel.tz if channel else deps.config.timezone
     blocks = follow_up_answered(row["id"], outcome, from_iso(row["chosen_at"]), row["channel"],
                                 tz)
     respond(text=f"Noted: {ids.FOLLOW_UP_OUTCOMES[outcome]}.", blocks=blocks,
             replace_original=True)
-    refresh_home(services, user)
+    refresh_home(deps, user)
 
 
-def register(registry: Registry, services: Services) -> None:
+def register(registry: Registry, deps: Deps) -> None:
     """Attach the follow-up answer buttons."""
 
     @registry.action(re.compile(ids.FOLLOW_UP_ACTION_PATTERN))
     def outcome(ack: Ack, body: dict, respond: Respond) -> None:
-        on_outcome(ack, body, respond, services)
+        on_outcome(ack, body, respond, deps)

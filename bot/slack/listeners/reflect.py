@@ -18,8 +18,8 @@ from bot.services import reflections
 from bot.services.reflections import Draft, InvalidReflection
 from bot.slack import ids
 from bot.slack import reflect_blocks as rb
-from bot.slack.context import Services
 from bot.slack.deferred import defer, request_key
+from bot.slack.deps import Deps
 from bot.slack.loop_blocks import REFLECT_PLACEHOLDER
 from bot.slack.parse import parse_reflect_values, plain_from_slack
 from bot.slack.registry import Registry
@@ -32,41 +32,41 @@ HISTORY_LIMIT = 10
 PURPOSES = ("reflect", "reflect-home")
 
 
-def _later(services: Services, kind: str, payload: dict, user: str) -> None:
+def _later(deps: Deps, kind: str, payload: dict, user: str) -> None:
     """Queue Slack work that the answer does not wait for."""
-    if services.inbox is not None:
-        services.inbox.put(f"{kind}:{user}:{uuid.uuid4().hex}", kind, payload,
-                           services.clock.now(), user=user)
+    if deps.inbox is not None:
+        deps.inbox.put(f"{kind}:{user}:{uuid.uuid4().hex}", kind, payload,
+                       deps.clock.now(), user=user)
 
 
-def refresh_home(services: Services, user: str) -> None:
+def refresh_home(deps: Deps, user: str) -> None:
     """Republish ``user``'s Home tab soon."""
-    _later(services, "home", {"user": user}, user)
+    _later(deps, "home", {"user": user}, user)
 
 
-def _configured(services: Services, channel_id: str | None) -> str | None:
+def _configured(deps: Deps, channel_id: str | None) -> str | None:
     """The channel ID if it is one of leadbot's channels (reflections keep only those)."""
-    return channel_id if channel_id and services.channel_config(channel_id) else None
+    return channel_id if channel_id and deps.channels.config_of(channel_id) else None
 
 
-def _named(services: Services, channel_id: str | None) -> bool:
+def _named(deps: Deps, channel_id: str | None) -> bool:
     """Whether the channel's digest names the authors of shared reflections."""
-    channel = services.channel_config(channel_id) if channel_id else None
+    channel = deps.channels.config_of(channel_id) if channel_id else None
     return bool(channel and channel.show_names)
 
 
-def open_modal(services: Services, client: WebClient, trigger_id: str, user: str, *,
+def open_modal(deps: Deps, client: WebClient, trigger_id: str, user: str, *,
                channel: str | None, reflection: dict | None = None,
                follow_up: dict | None = None) -> str | None:
     """Open the reflection form and remember it; None, or what went wrong, for the person."""
-    themes = services.themes()
+    themes = deps.themes()
     # Where to confirm: in the channel the form came from, else (the Home tab, a follow-up
     # DM: the person is not looking at a channel) in the form itself.
     purpose = "reflect" if channel and not follow_up else "reflect-home"
     if channel is None:
         # from the Home tab with one team channel: a shared reflection goes to its digest
-        channel = services.default_channel()
-    named = _named(services, channel)
+        channel = deps.channels.default()
+    named = _named(deps, channel)
     if reflection:
         view = rb.reflect_modal(themes, text=reflection["text"] or "",
                                 choice=reflection["choice"], theme=reflection["behavior"],
@@ -83,69 +83,69 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
         return "Slack did not open the form in time; please try again."
     view_id = opened["view"]["id"]
     # Through the inbox, like the submission that will follow it: a locked database delays it.
-    defer(services, "modal", f"modal:{view_id}",
+    defer(deps, "modal", f"modal:{view_id}",
           {"view_id": view_id, "user": user, "purpose": purpose, "channel": channel,
            "reflection_id": reflection["id"] if reflection else None,
            "follow_up_id": follow_up["id"] if follow_up else None}, user)
     return None
 
 
-def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
+def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
     """``/reflect [text | history | stats | forget | help]``."""
     user, channel = body.get("user_id", ""), body.get("channel_id")
     request = reflections.parse_request(plain_from_slack(body.get("text") or ""))
-    store, tz = services.store, services.config.timezone
+    store, tz = deps.store, deps.config.timezone
     if request.action == "open":
-        problem = open_modal(services, client, body.get("trigger_id", ""), user,
-                             channel=_configured(services, channel))
+        problem = open_modal(deps, client, body.get("trigger_id", ""), user,
+                             channel=_configured(deps, channel))
         if problem:
             ack(text=problem)
         else:
             ack()
     elif request.action == "quick":
         try:
-            draft = Draft(request.text, request.choice).checked(set(services.themes()))
+            draft = Draft(request.text, request.choice).checked(set(deps.themes()))
         except InvalidReflection as exc:
             ack(text=f"Nothing was saved. {exc} (`/reflect` opens the form.)")
             return
         # saved by the worker, which answers through response_url; a replay is dropped
-        defer(services, "reflect_quick", request_key("command", body),
-              {"user": user, "channel": _configured(services, channel), "text": draft.text,
+        defer(deps, "reflect_quick", request_key("command", body),
+              {"user": user, "channel": _configured(deps, channel), "text": draft.text,
                "choice": draft.choice, "response_url": body.get("response_url")}, user)
         ack()
     elif request.action == "history":
         seen = rb.sightings_section(store.sightings_by(user, 5), store.sightings_about(user, 5),
                                     tz)
         ack(blocks=rb.history_blocks(store.reflections_of(user, HISTORY_LIMIT),
-                                     services.themes(), tz, store.follow_ups_of(user, 5), seen),
+                                     deps.themes(), tz, store.follow_ups_of(user, 5), seen),
             text="Your last reflections")
     elif request.action == "stats":
-        stats = reflections.personal_stats(store, user, tz, services.clock.now())
-        ack(blocks=rb.stats_blocks(stats, services.themes()), text="Your numbers")
+        stats = reflections.personal_stats(store, user, tz, deps.clock.now())
+        ack(blocks=rb.stats_blocks(stats, deps.themes()), text="Your numbers")
     elif request.action == "settings":
-        ack(blocks=settings_blocks(store.person_settings(user), services.clock.now(),
-                                   services.user_tz(user)), text="Your settings")
+        ack(blocks=settings_blocks(store.person_settings(user), deps.clock.now(),
+                                   deps.user_tz(user)), text="Your settings")
     elif request.action == "forget":
         held = store.held_about(user)
-        if services.inbox is not None:
-            held["pending answers"] = services.inbox.pending_for(user)
+        if deps.inbox is not None:
+            held["pending answers"] = deps.inbox.pending_for(user)
         ack(blocks=rb.forget_confirm(held), text="Delete everything leadbot keeps about you?")
     else:
         ack(blocks=rb.help_blocks(request.text if request.action == "unknown" else None),
             text="What /reflect can do")
 
 
-def on_submit(ack: Ack, body: dict, services: Services) -> None:
+def on_submit(ack: Ack, body: dict, deps: Deps) -> None:
     """A submitted reflection form: checked from the payload alone (mistakes shown on their
     field), then saved by the worker, which replaces "Saving..." with the outcome."""
     view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
     draft = parse_reflect_values((view.get("state") or {}).get("values") or {})
     try:
-        draft = draft.checked(set(services.themes()))
+        draft = draft.checked(set(deps.themes()))
     except InvalidReflection as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
         return
-    defer(services, "reflect_submit", request_key("view", body),
+    defer(deps, "reflect_submit", request_key("view", body),
           {"view_id": view.get("id", ""), "user": user, "text": draft.text,
            "choice": draft.choice, "behavior": draft.behavior, "shared": draft.shared,
            # what the form said about the name when they shared: kept with the reflection
@@ -154,7 +154,7 @@ def on_submit(ack: Ack, body: dict, services: Services) -> None:
 
 
 def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
-            services: Services) -> None:
+            deps: Deps) -> None:
     """"Write a reflection" (Home tab) or "Add details" (after a quick reflection)."""
     user = (body.get("user") or {}).get("id", "")
     value = ((body.get("actions") or [{}])[0]).get("value") or ""
@@ -163,7 +163,7 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
     reflection = follow_up = None
     if value.startswith(ids.FOLLOW_UP_REFLECT_PREFIX):
         key = value.removeprefix(ids.FOLLOW_UP_REFLECT_PREFIX)
-        follow_up = services.store.follow_up(int(key)) if key.isdigit() else None
+        follow_up = deps.store.follow_up(int(key)) if key.isdigit() else None
         if follow_up is None or follow_up["user"] != user:
             ack()
             respond(text="That follow-up is no longer stored (it may have been forgotten).",
@@ -171,26 +171,26 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
             return
         channel = follow_up["channel"]
     elif value.isdigit():
-        reflection = services.store.reflection(int(value))
+        reflection = deps.store.reflection(int(value))
         if reflection is None or reflection["user"] != user:
             ack()
             respond(text="That reflection is no longer stored (it may have been forgotten).",
                     replace_original=False)
             return
         channel = reflection["channel"] or channel
-    problem = open_modal(services, client, body.get("trigger_id", ""), user,
-                         channel=_configured(services, channel), reflection=reflection,
+    problem = open_modal(deps, client, body.get("trigger_id", ""), user,
+                         channel=_configured(deps, channel), reflection=reflection,
                          follow_up=follow_up)
     ack()
     if problem and body.get("response_url"):
         respond(text=problem, replace_original=False)
 
 
-def on_forget(ack: Ack, body: dict, services: Services) -> None:
+def on_forget(ack: Ack, body: dict, deps: Deps) -> None:
     """The confirmed ``/reflect forget``: the worker deletes everything about whoever clicked
     (in order with their other answers) and says what it deleted."""
     user = (body.get("user") or {}).get("id", "")
-    defer(services, "forget", request_key("forget", body),
+    defer(deps, "forget", request_key("forget", body),
           {"user": user, "response_url": body.get("response_url")}, user)
     ack()
 
@@ -201,34 +201,34 @@ def on_keep(ack: Ack, respond: Respond) -> None:
     respond(text="Nothing was deleted.", replace_original=True)
 
 
-def on_home_opened(ack: Ack, body: dict, services: Services) -> None:
+def on_home_opened(ack: Ack, body: dict, deps: Deps) -> None:
     """Someone opened leadbot's Home tab: publish it fresh (through the inbox)."""
     event = body.get("event") or {}
     user = event.get("user")
-    if event.get("tab") == "home" and user and services.inbox is not None:
-        services.inbox.put(f"event:{body.get('event_id') or event.get('event_ts')}", "home",
-                           {"user": user}, services.clock.now(), user=user)
+    if event.get("tab") == "home" and user and deps.inbox is not None:
+        deps.inbox.put(f"event:{body.get('event_id') or event.get('event_ts')}", "home",
+                       {"user": user}, deps.clock.now(), user=user)
     ack()
 
 
-def register(registry: Registry, services: Services) -> None:
+def register(registry: Registry, deps: Deps) -> None:
     """Attach the reflection listeners."""
 
     @registry.command(ids.REFLECT_COMMAND)
     def command(ack: Ack, body: dict, client: WebClient) -> None:
-        on_command(ack, body, client, services)
+        on_command(ack, body, client, deps)
 
     @registry.view(ids.REFLECT_VIEW)
     def submit(ack: Ack, body: dict) -> None:
-        on_submit(ack, body, services)
+        on_submit(ack, body, deps)
 
     @registry.action(ids.OPEN_REFLECT_ACTION)
     def open_form(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        on_open(ack, body, client, respond, services)
+        on_open(ack, body, client, respond, deps)
 
     @registry.action(ids.FORGET_CONFIRM_ACTION)
     def forget(ack: Ack, body: dict) -> None:
-        on_forget(ack, body, services)
+        on_forget(ack, body, deps)
 
     @registry.action(ids.FORGET_CANCEL_ACTION)
     def keep(ack: Ack, respond: Respond) -> None:
@@ -236,4 +236,4 @@ def register(registry: Registry, services: Services) -> None:
 
     @registry.event("app_home_opened")
     def home(ack: Ack, body: dict) -> None:
-        on_home_opened(ack, body, services)
+        on_home_opened(ack, body, deps)

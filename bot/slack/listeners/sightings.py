@@ -18,8 +18,8 @@ from bot.services import sightings
 from bot.services.sightings import Draft, InvalidSighting, OwnSighting
 from bot.slack import ids
 from bot.slack import sighting_blocks as sb
-from bot.slack.context import Services
 from bot.slack.deferred import defer, request_key, sighting_draft
+from bot.slack.deps import Deps
 from bot.slack.parse import is_direct_conversation, plain_from_slack
 from bot.slack.registry import Registry
 
@@ -47,12 +47,12 @@ def parse_values(values: dict) -> Draft:
                  in_digest=sb.LEAVE_OUT not in ticked)
 
 
-def _message(services: Services) -> sightings.Message:
+def _message(deps: Deps) -> sightings.Message:
     """How the DM to the person seen is worded, with this workspace's themes."""
-    return lambda row: sb.sighting_dm(row, services.themes())
+    return lambda row: sb.sighting_dm(row, deps.themes())
 
 
-def command_channel(services: Services, client: WebClient,
+def command_channel(deps: Deps, client: WebClient,
                     body: dict) -> tuple[str | None, str | None]:
     """The channel a ``/saw`` belongs to, and None or what to tell the seer.
 
@@ -60,13 +60,13 @@ def command_channel(services: Services, client: WebClient,
     when there is only one (else to no digest), with no Slack lookup."""
     channel = body.get("channel_id")
     if is_direct_conversation(channel, body.get("channel_name")):
-        return services.default_channel(), None
-    return channel, channel_problem(services, client, channel)
+        return deps.channels.default(), None
+    return channel, channel_problem(deps, client, channel)
 
 
-def channel_problem(services: Services, client: WebClient, channel: str | None) -> str | None:
+def channel_problem(deps: Deps, client: WebClient, channel: str | None) -> str | None:
     """None if leadbot is in ``channel`` (configured, or a member), else what to tell the seer."""
-    if channel and services.channel_config(channel):
+    if channel and deps.channels.config_of(channel):
         return None
     if not channel:
         return NOT_IN_CHANNEL
@@ -80,11 +80,11 @@ def channel_problem(services: Services, client: WebClient, channel: str | None) 
     return None if info.get("is_member") else NOT_IN_CHANNEL
 
 
-def open_modal(services: Services, client: WebClient, trigger_id: str, user: str, *,
+def open_modal(deps: Deps, client: WebClient, trigger_id: str, user: str, *,
                channel: str | None, about: str | None = None, sighting: dict | None = None,
                permalink: str | None = None) -> str | None:
     """Open the sighting form and remember it; None, or what went wrong, for the person."""
-    themes = services.themes()
+    themes = deps.themes()
     if sighting:
         view = sb.sighting_modal(themes, about=sighting["about"], text=sighting["text"] or "",
                                  theme=sighting["behavior"], anonymous=sighting["anonymous"],
@@ -97,13 +97,13 @@ def open_modal(services: Services, client: WebClient, trigger_id: str, user: str
         log.warning("views.open failed: %s", exc.response.get("error"))
         return NO_FORM
     view_id = opened["view"]["id"]
-    defer(services, "modal", f"modal:{view_id}",
+    defer(deps, "modal", f"modal:{view_id}",
           {"view_id": view_id, "user": user, "purpose": PURPOSE, "channel": channel,
            "sighting_id": sighting["id"] if sighting else None}, user)
     return None
 
 
-def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> None:
+def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
     """``/saw [@person what they did | @person | help]``."""
     user = body.get("user_id", "")
     try:
@@ -115,22 +115,22 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
         if request.about == user:
             raise OwnSighting()
         if request.action == "quick":
-            draft = Draft(request.about, request.text).checked(user, set(services.themes()))
-        channel, problem = command_channel(services, client, body)
+            draft = Draft(request.about, request.text).checked(user, set(deps.themes()))
+        channel, problem = command_channel(deps, client, body)
         if problem:
             ack(text=problem)
             return
         if draft is None:
             if request.about:  # a bot or a deactivated account: say so before the form
-                sightings.check_person(request.about, services.directory)
-            problem = open_modal(services, client, body.get("trigger_id", ""), user,
+                sightings.check_person(request.about, deps.directory)
+            problem = open_modal(deps, client, body.get("trigger_id", ""), user,
                                  channel=channel, about=request.about)
             if problem:
                 ack(text=problem)
             else:
                 ack()
             return
-        sightings.check_person(draft.about, services.directory)  # a bot, or deactivated
+        sightings.check_person(draft.about, deps.directory)  # a bot, or deactivated
     except OwnSighting as exc:
         ack(text=str(exc))
         return
@@ -138,58 +138,58 @@ def on_command(ack: Ack, body: dict, client: WebClient, services: Services) -> N
         ack(blocks=sb.help_blocks(str(exc)), text=f"Nothing was saved. {exc}")
         return
     # saved by the worker, which answers through response_url; a replay is dropped
-    defer(services, "saw_quick", request_key("command", body),
+    defer(deps, "saw_quick", request_key("command", body),
           {"user": user, "draft": sighting_draft(draft), "channel": channel,
            "response_url": body.get("response_url")}, user)
     ack()
 
 
-def on_submit(ack: Ack, body: dict, services: Services) -> None:
+def on_submit(ack: Ack, body: dict, deps: Deps) -> None:
     """A submitted sighting form: checked from the payload (and who the person is), mistakes
     shown on their field; then saved (or amended) by the worker, which updates the form."""
     view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
     draft = parse_values((view.get("state") or {}).get("values") or {})
-    behaviors = set(services.themes())
+    behaviors = set(deps.themes())
     details = ids.SIGHTING_PERSON[0] not in ((view.get("state") or {}).get("values") or {})
     try:
         if details:  # "Add details": the person is not part of that form
             draft = draft.words_checked(behaviors)
         else:
             draft = sightings.check(draft, user, behaviors=behaviors,
-                                    directory=services.directory)
+                                    directory=deps.directory)
     except InvalidSighting as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
         return
-    defer(services, "sighting_submit", request_key("view", body),
+    defer(deps, "sighting_submit", request_key("view", body),
           {"view_id": view.get("id", ""), "user": user, "draft": sighting_draft(draft),
            "permalink": sb.permalink_of(view)}, user)
     ack(response_action="update", view=sb.saving_modal())
 
 
 def on_prompt_button(ack: Ack, body: dict, client: WebClient, respond: Respond,
-                     services: Services) -> None:
+                     deps: Deps) -> None:
     """"I saw good leadership" under a prompt: the form, for the prompt's channel."""
     user = (body.get("user") or {}).get("id", "")
     channel = (body.get("container") or {}).get("channel_id") or (
         body.get("channel") or {}).get("id")
-    problem = open_modal(services, client, body.get("trigger_id", ""), user, channel=channel)
+    problem = open_modal(deps, client, body.get("trigger_id", ""), user, channel=channel)
     ack()
     if problem and body.get("response_url"):
         respond(text=problem, replace_original=False)
 
 
 def on_details(ack: Ack, body: dict, client: WebClient, respond: Respond,
-               services: Services) -> None:
+               deps: Deps) -> None:
     """"Add details" after a quick ``/saw``: the form, prefilled with that sighting."""
     user = (body.get("user") or {}).get("id", "")
     value = ((body.get("actions") or [{}])[0]).get("value") or ""
-    sighting = services.store.sighting(int(value)) if value.isdigit() else None
+    sighting = deps.store.sighting(int(value)) if value.isdigit() else None
     if sighting is None or sighting["seer"] != user:
         ack()
         respond(text="That sighting is no longer stored (it may have been forgotten).",
                 replace_original=False)
         return
-    problem = open_modal(services, client, body.get("trigger_id", ""), user,
+    problem = open_modal(deps, client, body.get("trigger_id", ""), user,
                          channel=sighting["channel"], sighting=sighting)
     ack()
     if problem and body.get("response_url"):
@@ -197,7 +197,7 @@ def on_details(ack: Ack, body: dict, client: WebClient, respond: Respond,
 
 
 def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
-                services: Services) -> None:
+                deps: Deps) -> None:
     """"I saw good leadership" on a message: the form, its author and link filled in."""
     user = (body.get("user") or {}).get("id", "")
     message = body.get("message") or {}
@@ -214,33 +214,33 @@ def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
     if message.get("bot_id") or author == user:
         author = None  # an app's message, or one's own: the seer picks the person
     if is_direct_conversation(channel, where.get("name")):
-        channel = services.default_channel()  # a DM belongs where a /saw from a DM does
-    problem = open_modal(services, client, body.get("trigger_id", ""), user, channel=channel,
+        channel = deps.channels.default()  # a DM belongs where a /saw from a DM does
+    problem = open_modal(deps, client, body.get("trigger_id", ""), user, channel=channel,
                          about=author, permalink=permalink)
     ack()
     if problem and body.get("response_url"):
         respond(text=problem, response_type="ephemeral")
 
 
-def register(registry: Registry, services: Services) -> None:
+def register(registry: Registry, deps: Deps) -> None:
     """Attach the sighting listeners."""
 
     @registry.command(ids.SAW_COMMAND)
     def command(ack: Ack, body: dict, client: WebClient) -> None:
-        on_command(ack, body, client, services)
+        on_command(ack, body, client, deps)
 
     @registry.view(ids.SIGHTING_VIEW)
     def submit(ack: Ack, body: dict) -> None:
-        on_submit(ack, body, services)
+        on_submit(ack, body, deps)
 
     @registry.action(ids.SIGHTING_PROMPT_ACTION)
     def from_prompt(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        on_prompt_button(ack, body, client, respond, services)
+        on_prompt_button(ack, body, client, respond, deps)
 
     @registry.action(ids.SIGHTING_DETAILS_ACTION)
     def details(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        on_details(ack, body, client, respond, services)
+        on_details(ack, body, client, respond, deps)
 
     @registry.shortcut(ids.SIGHTING_SHORTCUT)
     def shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        on_shortcut(ack, body, client, respond, services)
+        on_shortcut(ack, body, client, respond, deps)
