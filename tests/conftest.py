@@ -25,6 +25,18 @@ channels:
 """
 
 
+def json_refs(node):
+    """Every ``$ref`` string in a JSON document (Slack's schema, Swagger), depth first."""
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for value in node.values():
+            yield from json_refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from json_refs(value)
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))

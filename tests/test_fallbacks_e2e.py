@@ -7,17 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tests import slackdrive as sd
+from tests.e2e import QUIET_CONFIG as CONFIG
 from tests.e2e import bot_env, running
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = """\
-timezone: Europe/London
-admins: [U0123ADMIN]
-channels:
-  - channel: C0123TEAM
-    prompt: "0 9 1 1 *"
-"""
 BOB = "U0000BOB"
 
 

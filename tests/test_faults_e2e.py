@@ -15,17 +15,11 @@ import pytest
 
 from bot.store import Store
 from tests import slackdrive as sd
+from tests.e2e import QUIET_CONFIG as CONFIG
 from tests.e2e import bot_env, running
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = """\
-timezone: Europe/London
-admins: [U0123ADMIN]
-channels:
-  - channel: C0123TEAM
-    prompt: "0 9 1 1 *"
-"""
 BOB, ADA, TEAM = "U0000BOB", "U0123ADMIN", "C0123TEAM"
 FAR = "2099-01-01T00:00:00Z"
 

@@ -18,27 +18,18 @@ from slack_sdk import WebClient
 from bot.config import load_config
 from bot.slack.app import register
 from bot.slack.deps import Deps
-from tests.conftest import REPO
+from tests.conftest import REPO, json_refs
 
 MANIFEST = yaml.safe_load((REPO / "config" / "manifest.yaml").read_text())
 SCHEMAS = REPO / "tests" / "reference" / "slack-manifest-schema"
 
 
-def _refs(node):
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield node["$ref"]
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
 
 
 def _validator() -> Draft7Validator:
     """Slack's root manifest schema, its published $ref URLs served from the local copies."""
     root = json.loads((SCHEMAS / "manifest.schema.json").read_text(encoding="utf-8"))
-    urls = {ref for ref in _refs(root) if ref.startswith("https://")}
+    urls = {ref for ref in json_refs(root) if ref.startswith("https://")}
     # A Registry with no retrieve function never fetches: an unknown URL is an error.
     registry = Registry().with_resources(
         (url, DRAFT7.create_resource(json.loads(

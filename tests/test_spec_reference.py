@@ -13,22 +13,13 @@ import pytest
 import bot
 from bot.sandbox.workspace import spec
 from bot.sandbox.workspace.methods import HANDLERS
-from tests.conftest import REPO
+from tests.conftest import REPO, json_refs
 
 FULL_SPEC = REPO.parent / "shared" / "slack-api-spec" / "slack_web_openapi_v2.json"
 SCRIPT = REPO / "scripts" / "slack_spec_subset.py"
 VENDORED = json.loads(spec.DEFAULT_SPEC_PATH.read_text(encoding="utf-8"))
 
 
-def _refs(node):
-    if isinstance(node, dict):
-        if isinstance(node.get("$ref"), str):
-            yield node["$ref"]
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
 
 
 def test_the_default_spec_is_the_vendored_file_inside_the_package(monkeypatch):
@@ -55,7 +46,7 @@ def test_the_vendored_subset_has_every_handled_method(monkeypatch):
 
 
 def test_every_ref_in_the_subset_resolves_inside_it():
-    refs = set(_refs(VENDORED))
+    refs = set(json_refs(VENDORED))
     assert refs and all(r.startswith("#/definitions/") for r in refs)
     assert {r.removeprefix("#/definitions/") for r in refs} <= set(VENDORED["definitions"])
 
