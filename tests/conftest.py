@@ -25,6 +25,16 @@ channels:
 """
 
 
+def text_of(blocks: list[dict]) -> str:
+    """The words of a blocks array: section texts and mrkdwn context elements, one per line."""
+    out = []
+    for block in blocks:
+        if "text" in block:
+            out.append(block["text"]["text"])
+        out.extend(el["text"] for el in block.get("elements", []) if el.get("type") == "mrkdwn")
+    return "\n".join(out)
+
+
 def json_refs(node):
     """Every ``$ref`` string in a JSON document (Slack's schema, Swagger), depth first."""
     if isinstance(node, dict):

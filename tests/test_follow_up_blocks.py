@@ -13,19 +13,11 @@ from bot.sandbox.workspace.blockkit import check_blocks, check_view
 from bot.slack import ids
 from bot.slack import loop_blocks as lb
 from bot.slack import reflect_blocks as rb
+from tests.conftest import text_of
 
 AT = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # already Tuesday in Tokyo
 TOKYO = ZoneInfo("Asia/Tokyo")
 LINK = "https://fake.slack.com/archives/C0123TEAM/p" + "1" * 200
-
-
-def text_of(blocks: list[dict]) -> str:
-    out = []
-    for block in blocks:
-        if "text" in block:
-            out.append(block["text"]["text"])
-        out.extend(el["text"] for el in block.get("elements", []) if el.get("type") == "mrkdwn")
-    return "\n".join(out)
 
 
 @pytest.mark.parametrize("permalink", [None, LINK])

@@ -13,6 +13,7 @@ from bot.services.admin import ChannelStatus
 from bot.services.reflections import TEXT_MAX, Stats
 from bot.slack import ids
 from bot.slack import reflect_blocks as rb
+from tests.conftest import text_of
 
 THEMES = {"go-to-gemba": "Go where the work happens", "respect-for-people": "Respect for people"}
 UTC_TZ, PARIS = ZoneInfo("UTC"), ZoneInfo("Europe/Paris")
@@ -24,15 +25,6 @@ def row(text="I asked for a demo", at="2026-11-22T23:30:00Z", choice="take",
         behavior="go-to-gemba", shared=0, rid=1):
     return {"id": rid, "text": text, "at": at, "choice": choice, "behavior": behavior,
             "shared": shared, "channel": "C0123TEAM"}
-
-
-def text_of(blocks) -> str:
-    out = []
-    for block in blocks:
-        if "text" in block:
-            out.append(block["text"]["text"])
-        out.extend(el["text"] for el in block.get("elements", []) if el.get("type") == "mrkdwn")
-    return "\n".join(out)
 
 
 def inputs(view) -> dict:
