@@ -184,3 +184,26 @@ def test_forget_asks_first(run_cli):
     result = CliRunner().invoke(cli, ["forget", "U0000ANNA"], input="n\n",
                                 obj={"environ": {"LEADBOT_DB": "/nonexistent/x.db"}})
     assert result.exit_code == 1 and "Aborted" in result.output
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--retry", "abc"], "'abc' is not an id"),
+    (["--drop", "1;2"], "'1;2' is not an id"),
+    (["--retry", "1", "--drop", "2"], "not both"),
+])
+def test_inbox_refuses_bad_ids_and_keeps_its_dead_letters(run_cli, tmp_path, args, said):
+    from datetime import UTC, datetime, timedelta
+
+    from bot.inbox import Inbox, inbox_path
+
+    at = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    box = Inbox(inbox_path(tmp_path / "cli.db"))
+    box.put("k1", "click", {"n": 1}, at, user="U1")
+    (item,) = box.take(at, timedelta(minutes=2))
+    box.dead(item, "Slack answered channel_not_found", at)
+    box.close()
+    result = run_cli("inbox", *args)
+    assert result.exit_code == 2 and said in result.output
+    assert "Traceback" not in result.output
+    listed = run_cli("inbox").output  # nothing was retried or dropped
+    assert "1 dead letter(s)" in listed and "channel_not_found" in listed
