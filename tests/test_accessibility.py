@@ -7,9 +7,13 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.library import load_library
+from bot.messages import follow_up as loop_blocks
+from bot.messages import home as home_blocks
+from bot.messages import reflect as reflect_blocks
+from bot.messages import settings as settings_blocks
+from bot.messages import sightings as sighting_blocks
+from bot.messages.prompt import build_prompt_blocks
 from bot.services.content import prompt_content
-from bot.slack import loop_blocks, reflect_blocks, settings_blocks, sighting_blocks
-from bot.slack.blocks import build_prompt_blocks
 from tests.conftest import REPO
 
 TZ = ZoneInfo("Europe/London")
@@ -36,7 +40,7 @@ def test_every_button_is_labelled():
         "prompt": build_prompt_blocks(prompt_content(library, 0)),
         "quick reflection": reflect_blocks.quick_saved(1, "text", "take"),
         "forget": reflect_blocks.forget_confirm({"choices": 1}),
-        "home": reflect_blocks.home_view(reflections=[], choices=[], streak=0, upcoming=[],
+        "home": home_blocks.home_view(reflections=[], choices=[], streak=0, upcoming=[],
                                          themes={}, tz=TZ)["blocks"],
         "follow-up": loop_blocks.follow_up_blocks(1, AT, "C0123TEAM", TZ),
         "follow-up answered": loop_blocks.follow_up_answered(1, "partly", AT, "C0123TEAM", TZ),

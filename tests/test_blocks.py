@@ -6,9 +6,9 @@ import re
 
 from bot.config import load_config
 from bot.library import rotation_order
+from bot.messages import ids
+from bot.messages.prompt import build_nudge_blocks, build_prompt_blocks
 from bot.services.content import nudge_content, prompt_content
-from bot.slack import ids
-from bot.slack.blocks import build_nudge_blocks, build_prompt_blocks
 from tests.conftest import REPO
 
 
@@ -66,7 +66,7 @@ def test_every_nudge_fits_slack_limits():
 
 
 def test_counts_block_names_people_only_when_asked():
-    from bot.slack.blocks import COUNTS_BLOCK, build_counts_block, with_counts
+    from bot.messages.prompt import COUNTS_BLOCK, build_counts_block, with_counts
 
     counts = {"follow": ["U1"], "take": ["U2", "U3"], "pass": []}
     anonymous = build_counts_block(counts, show_names=False)
@@ -82,7 +82,7 @@ def test_counts_block_names_people_only_when_asked():
 
 
 def test_confirmations_fit_the_choice():
-    from bot.slack.blocks import build_choice_confirmation
+    from bot.messages.prompt import build_choice_confirmation
 
     assert "small, visible step" in build_choice_confirmation("take")
     assert "don't complain" in build_choice_confirmation("pass")

@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.library import DEFAULT_LIBRARY, load_library
-from bot.services.chart import render_weekly_chart
-from bot.services.digest import (
+from bot.messages.digest import (
     Digest,
     SharedReflection,
-    build_digest,
     chart_alt_text,
     date_range,
     digest_fallback_text,
 )
+from bot.services.chart import render_weekly_chart
+from bot.services.digest import build_digest
 
 REPO = Path(__file__).resolve().parent.parent
 LONDON = ZoneInfo("Europe/London")

@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.messages.digest import Digest, SharedReflection, change, digest_blocks
 from bot.sandbox.workspace.blockkit import check_blocks
-from bot.services.digest import Digest, SharedReflection
-from bot.slack.digest_blocks import change, digest_blocks
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 18, 12, tzinfo=UTC).astimezone(LONDON)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.messages import follow_up as lb
+from bot.messages import ids
+from bot.messages import reflect as rb
 from bot.sandbox.workspace.blockkit import check_blocks, check_view
-from bot.slack import ids
-from bot.slack import loop_blocks as lb
-from bot.slack import reflect_blocks as rb
 from tests.conftest import text_of
 
 AT = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)  # already Tuesday in Tokyo

@@ -11,7 +11,7 @@ import pytest
 from bot import runtime
 from bot.clock import FixedClock
 from bot.config import load_config
-from bot.slack import ids
+from bot.messages import ids
 from tests import slackdrive as sd
 
 pytestmark = pytest.mark.e2e

@@ -10,23 +10,20 @@ import re
 import pytest
 
 from bot.library import CONTEXT_MAX, DEFAULT_LIBRARY, NAME_MAX, NUDGE_MAX, load_library
-from bot.sandbox.workspace.blockkit import check_blocks, check_view
-from bot.services.content import nudge_content, prompt_content
-from bot.slack import reflect_blocks as rb
-from bot.slack import sighting_blocks as sb
-from bot.slack.blocks import (
+from bot.messages import reflect as rb
+from bot.messages import sightings as sb
+from bot.messages.kit import (
     CONTEXT_TEXT_MAX,
     ENTITY_MAX,
     HEADER_TEXT_MAX,
     OPTION_TEXT_MAX,
     SECTION_TEXT_MAX,
-    build_nudge_blocks,
-    build_prompt_blocks,
     escape,
-    nudge_text,
-    prompt_text,
     quote,
 )
+from bot.messages.prompt import build_nudge_blocks, build_prompt_blocks, nudge_text, prompt_text
+from bot.sandbox.workspace.blockkit import check_blocks, check_view
+from bot.services.content import nudge_content, prompt_content
 from tests.conftest import REPO
 
 # The article's refrain, typographic apostrophes included; the library keeps one sentence group

@@ -12,18 +12,21 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.library import DEFAULT_LIBRARY, load_library
-from bot.sandbox.workspace.blockkit import check_blocks, check_view
-from bot.services.content import NudgeContent, PromptContent, nudge_content, prompt_content
-from bot.services.reflections import Stats
-from bot.slack import reflect_blocks as rb
-from bot.slack import sighting_blocks as sb
-from bot.slack.blocks import (
+from bot.messages import home as hm
+from bot.messages import reflect as rb
+from bot.messages import sightings as sb
+from bot.messages.kit import clip
+from bot.messages.prompt import (
+    NudgeContent,
+    PromptContent,
     build_nudge_blocks,
     build_prompt_blocks,
-    clip,
     nudge_text,
     prompt_text,
 )
+from bot.messages.reflect import Stats
+from bot.sandbox.workspace.blockkit import check_blocks, check_view
+from bot.services.content import nudge_content, prompt_content
 
 HERE, LINK = "<!here>", "<https://x|y>"
 MARKUP = f"{HERE} or {LINK} & co"
@@ -98,7 +101,7 @@ def test_home_tab_and_reflect_answers_escape_theme_names(library):
     theme = next(iter(themes))
     row = {"id": 1, "text": "tried it", "at": "2026-11-22T10:00:00Z", "choice": "take",
            "behavior": theme, "shared": 0, "channel": "C0123TEAM"}
-    home = rb.home_view(reflections=[row], choices=[], streak=0, upcoming=[], themes=themes,
+    home = hm.home_view(reflections=[row], choices=[], streak=0, upcoming=[], themes=themes,
                         tz=UTC)
     assert check_view(home) == []
     history = rb.history_blocks([row], themes, UTC)

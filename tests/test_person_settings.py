@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clock import FixedClock
+from bot.messages.settings import settings_blocks
 from bot.sandbox.workspace.blockkit import check_blocks
 from bot.services import person_settings
 from bot.services.dms import decide, quiet_end
 from bot.services.person_settings import InvalidSetting
-from bot.slack.settings_blocks import settings_blocks
 
 LONDON, TOKYO = ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wednesday

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.messages import admin as am
+from bot.messages import home as hm
+from bot.messages import ids
+from bot.messages import reflect as rb
+from bot.messages import sightings as sb
+from bot.messages.admin import ChannelStatus
+from bot.messages.reflect import TEXT_MAX, Stats
 from bot.sandbox.workspace.blockkit import check_blocks, check_view
-from bot.services.admin import ChannelStatus
-from bot.services.reflections import TEXT_MAX, Stats
-from bot.slack import ids
-from bot.slack import reflect_blocks as rb
 from tests.conftest import text_of
 
 THEMES = {"go-to-gemba": "Go where the work happens", "respect-for-people": "Respect for people"}
@@ -214,7 +217,7 @@ def test_forget_confirm_and_forgotten_text():
 
 
 def test_home_view_empty():
-    view = rb.home_view(reflections=[], choices=[], streak=0, upcoming=[], themes=THEMES,
+    view = hm.home_view(reflections=[], choices=[], streak=0, upcoming=[], themes=THEMES,
                         tz=UTC_TZ)
     assert check_view(view) == []
     assert view["type"] == "home"
@@ -234,7 +237,7 @@ def test_home_view_filled():
     choices = [{"channel": "C0123TEAM", "choice": c, "at": "2026-11-23T10:00:00Z"}
                for c in ("take", "follow", "pass", "take", "take", "follow", "pass")]
     reflections = [row(f"note {i}", rid=i) for i in range(6)] + [row(LONG), row(NASTY)]
-    view = rb.home_view(reflections=reflections, choices=choices, streak=2, upcoming=upcoming,
+    view = hm.home_view(reflections=reflections, choices=choices, streak=2, upcoming=upcoming,
                         themes=THEMES, tz=UTC_TZ)
     assert check_view(view) == []
     text = text_of(view["blocks"])
@@ -243,10 +246,10 @@ def test_home_view_filled():
     assert ("*Your recent choices*\n• Mon 23 Nov 2026 · I'll take the lead · <#C0123TEAM>\n"
             "• Mon 23 Nov 2026 · I'll follow · <#C0123TEAM>\n"
             "• Mon 23 Nov 2026 · I'll let it go · <#C0123TEAM>\n") in text
-    assert text.count("· <#C0123TEAM>") == rb.HOME_ITEMS == 5
+    assert text.count("· <#C0123TEAM>") == hm.HOME_ITEMS == 5
     assert "Weekly streak: 2 weeks in a row" in text
     assert [f">note {i}" in text for i in range(6)] == [True] * 5 + [False]
-    long_home = rb.home_view(reflections=[row(LONG), row(NASTY)], choices=choices, streak=1,
+    long_home = hm.home_view(reflections=[row(LONG), row(NASTY)], choices=choices, streak=1,
                              upcoming=upcoming * 60, themes={}, tz=PARIS)
     assert check_view(long_home) == []
 
@@ -256,17 +259,17 @@ def test_status_blocks_and_admin_help():
     rows = [ChannelStatus("C0123TEAM", "C0123TEAM", {"prompt": at, "nudge": None},
                           {"kind": "nudge", "status": "failed"}, 2),
             ChannelStatus("#platform-team", None, {"prompt": None}, None, 0)]
-    blocks = rb.status_blocks("leadbot 1.0: 1 of 2", rows)
+    blocks = am.status_blocks("leadbot 1.0: 1 of 2", rows)
     assert check_blocks(blocks) == []
     assert [b["text"]["text"] for b in blocks] == [
         "*leadbot 1.0: 1 of 2*",
         "<#C0123TEAM>: next prompt Mon 30 Nov 09:00 CST, nudge never · last nudge failed · "
         "2 failed",
         "`#platform-team` (not reachable): next prompt never · nothing posted yet"]
-    many = rb.status_blocks("h", rows * 30)
+    many = am.status_blocks("h", rows * 30)
     assert check_blocks(many) == [] and len(many) == 41
-    help_text = text_of(rb.admin_help())
-    assert check_blocks(rb.admin_help()) == []
+    help_text = text_of(am.admin_help())
+    assert check_blocks(am.admin_help()) == []
     assert "`/leadbot status`" in help_text and "`/leadbot post-now #channel" in help_text
 
 
@@ -324,14 +327,14 @@ def test_sightings_in_history_and_home_hide_anonymous_seers():
                  "text": "asked why", "about": "U1"}]
     given = [{"at": "2026-11-22T10:00:00Z", "seer": "U1", "about": "U0BOB", "anonymous": False,
               "text": None}]
-    [section] = rb.sightings_section(given, received, UTC_TZ)
+    [section] = sb.sightings_section(given, received, UTC_TZ)
     text = section["text"]["text"]
     assert "a teammate saw you lead: _ran a great &lt;retro&gt;_" in text
     assert "U0SEER" not in text and "<@U0NAMED> saw you lead" in text
     assert "you saw <@U0BOB> lead: _(words deleted)_" in text
-    assert rb.sightings_section([], [], UTC_TZ) == []
+    assert sb.sightings_section([], [], UTC_TZ) == []
     blocks = rb.history_blocks([], THEMES, UTC_TZ, sightings=[section])
     assert blocks[-1] == section and check_blocks(blocks) == []
-    home = rb.home_view(reflections=[], choices=[], streak=0, upcoming=[], themes=THEMES,
+    home = hm.home_view(reflections=[], choices=[], streak=0, upcoming=[], themes=THEMES,
                         tz=UTC_TZ, sightings=[section])
     assert section in home["blocks"] and check_view(home) == []

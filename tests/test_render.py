@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.library import load_library
+from bot.messages import ids
+from bot.messages.home import home_view
+from bot.messages.prompt import build_prompt_blocks
+from bot.messages.reflect import reflect_modal
 from bot.sandbox.render import EMOJI, mrkdwn, plain, render_blocks, render_message, render_view
 from bot.services.content import prompt_content
-from bot.slack import ids
-from bot.slack.blocks import build_prompt_blocks
-from bot.slack.reflect_blocks import home_view, reflect_modal
 
 LIBRARY = Path(__file__).resolve().parents[1] / "bot" / "data" / "prompts.yaml"
 NAMES = {"U1": "Ann", "W2": "Wen", "C1": "team", "U3": "Bo <b>"}

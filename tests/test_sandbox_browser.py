@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.slack.sighting_blocks import TITLE as SIGHTING_TITLE
+from bot.messages.sightings import TITLE as SIGHTING_TITLE
 from tests.conftest import REPO
 from tests.e2e import BotProcess
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.messages.reflect import reflect_modal
 from bot.sandbox import payloads
-from bot.slack.reflect_blocks import reflect_modal
 
 THEMES = {"go-to-gemba": "Go where the work happens"}
 

@@ -11,12 +11,13 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.messages import ids
+from bot.messages import sightings as sb
+from bot.messages.sightings import TEXT_MAX
 from bot.sandbox.workspace.blockkit import check_blocks, check_view
 from bot.services import sightings
 from bot.services.directory import Person
-from bot.services.sightings import TEXT_MAX, Draft, InvalidSighting, OwnSighting
-from bot.slack import ids
-from bot.slack import sighting_blocks as sb
+from bot.services.sightings import Draft, InvalidSighting, OwnSighting
 from bot.slack.listeners.sightings import parse_values
 from bot.slack.parse import plain_from_slack
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot import __version__
 from bot.channels import Channels
 from bot.config import Channel, Config
 from bot.cron import parse_cron
+from bot.messages.admin import ChannelStatus
 from bot.store import Store
 from bot.words import plural
 
@@ -43,17 +43,6 @@ def find_channel(config: Config, channels: Channels, arg: str) -> Channel | None
                 channel.channel.lstrip("#"):
             return channel
     return None
-
-
-@dataclass(frozen=True)
-class ChannelStatus:
-    """One configured channel as the running bot sees it."""
-
-    ref: str
-    channel_id: str | None
-    next_runs: dict[str, datetime | None]
-    last_post: dict | None
-    failed: int
 
 
 def status(config: Config, store: Store, channels: Channels, now: datetime,

@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from datetime import date
 
-from bot.services.digest import day_label
+from bot.messages.digest import day_label
 
 WIDTH_IN, HEIGHT_IN, DPI = 8, 4, 100  # exactly 800 x 400 pixels
 TITLE_MAX = 80  # what fits across 800 pixels

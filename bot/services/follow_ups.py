@@ -20,8 +20,8 @@ from slack_sdk.errors import SlackApiError
 from bot.channels import Channels
 from bot.clock import Clock, from_iso
 from bot.config import Channel, Config
+from bot.messages.follow_up import follow_up_blocks, follow_up_text
 from bot.services.dms import PERMANENT, decide, quiet_end, send_dm
-from bot.slack.loop_blocks import follow_up_blocks, follow_up_text
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock, from_iso, to_iso
+from bot.clock import Clock, to_iso
 from bot.store import Store
 
 PAUSES = {"1w": timedelta(weeks=1), "2w": timedelta(weeks=2)}
@@ -64,10 +64,3 @@ def change(store: Store, clock: Clock, user: str, name: str, value: str | None,
         return store.save_person_settings(user, now, quiet_start=None, quiet_end=None)
     raise InvalidSetting(f"Unknown setting {name!r}.")
 
-
-def paused(settings: dict, now: datetime) -> datetime | None:
-    """When the pause ends, if the person is paused at ``now``."""
-    until = settings.get("paused_until")
-    if until and from_iso(until) > now:
-        return from_iso(until)
-    return None

@@ -20,11 +20,11 @@ from slack_sdk.errors import SlackApiError
 from bot.clock import Clock, to_iso
 from bot.config import Channel, Config
 from bot.library import pick_next, rotation_order
+from bot.messages.digest import chart_alt_text, digest_blocks, digest_fallback_text
+from bot.messages.prompt import build_nudge_blocks, build_prompt_blocks, nudge_text, prompt_text
 from bot.services.chart import render_weekly_chart
 from bot.services.content import nudge_content, prompt_content
-from bot.services.digest import Digest, build_digest, chart_alt_text, digest_fallback_text
-from bot.slack.blocks import build_nudge_blocks, build_prompt_blocks, nudge_text, prompt_text
-from bot.slack.digest_blocks import digest_blocks
+from bot.services.digest import Digest, build_digest
 from bot.store import Store
 
 log = logging.getLogger(__name__)

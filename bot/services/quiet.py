@@ -9,22 +9,12 @@ from datetime import timedelta
 from bot.channels import Channels
 from bot.clock import Clock, from_iso
 from bot.config import Config
+from bot.messages.admin import quiet_text
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 SETTLE = timedelta(days=1)  # a prompt gets a day for answers before it counts as unanswered
 KIND = "quiet"
-
-
-def quiet_text(ref: str, channel_id: str, dates: list[str]) -> str:
-    """The admins' DM: which channel, the numbers, and what to look at."""
-    mention = f"<#{channel_id}>" if ref == channel_id else f"<#{channel_id}> ({ref})"
-    return (f":zzz: *{mention} has gone quiet.* Its last {len(dates)} prompts "
-            f"({', '.join(dates)}) got no answer at all: no clicks, replies or reactions.\n"
-            "Perhaps the time or the words don't fit the team right now. Ask them, go and "
-            f"see, and check what comes next with `leadbot preview --channel {ref}`; "
-            "the schedule lives in the configuration file.\n"
-            "I'll say this once, and again only if it goes quiet after answers come back.")
 
 
 class QuietWatch:

@@ -13,9 +13,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_iso
+from bot.messages.reflect import TEXT_MAX, Stats
 from bot.store import CHOICES, Store
 
-TEXT_MAX = 3000  # Slack's own ceiling for a plain_text_input; the modal says it
 SUBCOMMANDS = ("history", "stats", "settings", "forget", "help")
 _PREFIX = re.compile(r"^\s*(follow(?:ed)?|take|took|pass(?:ed)?)\s*:\s*", re.IGNORECASE)
 _PREFIX_CHOICE = {"follow": "follow", "followed": "follow", "take": "take", "took": "take",
@@ -150,17 +150,6 @@ def weekly_streak(times: list[datetime], tz: ZoneInfo, now: datetime) -> int:
         streak += 1
         current -= timedelta(weeks=1)
     return streak
-
-
-@dataclass(frozen=True)
-class Stats:
-    """One person's own numbers."""
-
-    choices: dict[str, int]
-    reflections: int
-    reflection_choices: dict[str, int]
-    themes: list[tuple[str, int]]
-    streak: int
 
 
 def personal_stats(store: Store, user: str, tz: ZoneInfo, now: datetime) -> Stats:

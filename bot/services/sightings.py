@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
+from bot.messages.sightings import TEXT_MAX, Amended
 from bot.services.directory import Directory
 from bot.services.reflections import clean_text, cleaned_within
 from bot.store import Store
 
-TEXT_MAX = 1000  # a sighting is a moment, not an essay; the form and /saw help say so
 HELP_WORDS = ("help", "?")
 OWN_WORDS = ("Noticing your own good work counts too — but a sighting is about someone else. "
              "Try /reflect for your own.")
@@ -168,16 +168,6 @@ def save(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[
         text, blocks = message(store.sighting(sighting_id) or {})
         store.set_sighting_dm(sighting_id, store.queue_dm(about, "sighting", text, blocks, now))
     return sighting_id
-
-
-@dataclass(frozen=True)
-class Amended:
-    """What "Add details" changed: whether the sighting was still there, and its DM's fate."""
-
-    found: bool
-    # "rewritten" (it was still waiting), else the DM's status ("sending", "sent",
-    # "cancelled"), or None when there is no DM to speak of.
-    dm: str | None = None
 
 
 def amend(store: Store, clock: Clock, seer: str, sighting_id: int, draft: Draft, *,

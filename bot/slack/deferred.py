@@ -18,12 +18,12 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.messages import reflect as rb
+from bot.messages import sightings as sb
 from bot.services import reflections, sightings
 from bot.services.people import forget_person
 from bot.services.reflections import Draft
 from bot.services.sightings import InvalidSighting
-from bot.slack import reflect_blocks as rb
-from bot.slack import sighting_blocks as sb
 from bot.slack.deps import Deps
 from bot.slack.errors import best_effort
 from bot.slack.home import publish_home

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.messages import ids
 from bot.services.answers import Click, Delete, Edit, Reaction, Reply
 from bot.services.reflections import Draft
-from bot.slack import ids
 
 # Message subtypes that are a person writing (a reply also sent to the channel, a file with a
 # comment, /me). Everything else (joins, bot messages, topic changes...) is not an answer.

@@ -8,14 +8,14 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot.services import answers
-from bot.slack import deferred
-from bot.slack.blocks import (
+from bot.messages.prompt import (
     build_choice_confirmation,
     build_counts_block,
     unknown_post_text,
     with_counts,
 )
+from bot.services import answers
+from bot.slack import deferred
 from bot.slack.deps import Deps
 from bot.slack.errors import best_effort
 from bot.slack.home import publish_home

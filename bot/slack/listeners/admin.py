@@ -11,9 +11,9 @@ import threading
 
 from slack_bolt import Ack, Respond
 
+from bot.messages import admin as messages
+from bot.messages import ids
 from bot.services import admin
-from bot.slack import ids
-from bot.slack import reflect_blocks as rb
 from bot.slack.deps import Deps
 from bot.slack.registry import Registry
 
@@ -25,7 +25,7 @@ def on_command(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
     user = body.get("user_id", "")
     if not admin.is_admin(deps.config, user):
         log.info("%s tried /leadbot and is not an admin", user)
-        ack(text=rb.ADMIN_REFUSAL)
+        ack(text=messages.ADMIN_REFUSAL)
         return
     words = (body.get("text") or "").split()
     sub = words[0].lower() if words else "status"
@@ -33,11 +33,11 @@ def on_command(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
         pending = deps.inbox.pending() if deps.inbox is not None else 0
         headline, rows = admin.status(deps.config, deps.store, deps.channels,
                                       deps.clock.now(), pending)
-        ack(blocks=rb.status_blocks(headline, rows), text=headline)
+        ack(blocks=messages.status_blocks(headline, rows), text=headline)
     elif sub in ("post-now", "post"):
         _post_now(ack, respond, deps, user, words[1:])
     else:
-        ack(blocks=rb.admin_help(), text="leadbot admin commands")
+        ack(blocks=messages.admin_help(), text="leadbot admin commands")
 
 
 def _post_now(ack: Ack, respond: Respond, deps: Deps, user: str,

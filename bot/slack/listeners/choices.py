@@ -6,7 +6,7 @@ import re
 
 from slack_bolt import Ack
 
-from bot.slack import ids
+from bot.messages import ids
 from bot.slack.deps import Deps
 from bot.slack.parse import parse_click
 from bot.slack.registry import Registry

@@ -12,7 +12,7 @@ import re
 
 from slack_bolt import Ack, App
 
-from bot.slack.fallback_blocks import out_of_date_modal
+from bot.messages.fallbacks import out_of_date_modal
 
 log = logging.getLogger(__name__)
 ANY = re.compile(".*")

@@ -7,10 +7,10 @@ import re
 from slack_bolt import Ack, Respond
 
 from bot.clock import from_iso
-from bot.slack import ids
+from bot.messages import ids
+from bot.messages.follow_up import follow_up_answered
 from bot.slack.deps import Deps
 from bot.slack.listeners.reflect import refresh_home
-from bot.slack.loop_blocks import follow_up_answered
 from bot.slack.registry import Registry
 
 

@@ -14,16 +14,17 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.messages import ids
+from bot.messages import reflect as rb
+from bot.messages.follow_up import REFLECT_PLACEHOLDER
+from bot.messages.settings import settings_blocks
+from bot.messages.sightings import sightings_section
 from bot.services import reflections
 from bot.services.reflections import Draft, InvalidReflection
-from bot.slack import ids
-from bot.slack import reflect_blocks as rb
 from bot.slack.deferred import defer, request_key
 from bot.slack.deps import Deps
-from bot.slack.loop_blocks import REFLECT_PLACEHOLDER
 from bot.slack.parse import parse_reflect_values, plain_from_slack
 from bot.slack.registry import Registry
-from bot.slack.settings_blocks import settings_blocks
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {"text": ids.REFLECT_TEXT[0], "choice": ids.REFLECT_CHOICE[0],
@@ -114,7 +115,7 @@ def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
                "choice": draft.choice, "response_url": body.get("response_url")}, user)
         ack()
     elif request.action == "history":
-        seen = rb.sightings_section(store.sightings_by(user, 5), store.sightings_about(user, 5),
+        seen = sightings_section(store.sightings_by(user, 5), store.sightings_about(user, 5),
                                     tz)
         ack(blocks=rb.history_blocks(store.reflections_of(user, HISTORY_LIMIT),
                                      deps.themes(), tz, store.follow_ups_of(user, 5), seen),

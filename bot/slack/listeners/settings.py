@@ -6,13 +6,13 @@ import re
 
 from slack_bolt import Ack, Respond
 
+from bot.messages import ids
+from bot.messages.settings import settings_blocks
 from bot.services import person_settings
 from bot.services.person_settings import InvalidSetting
-from bot.slack import ids
 from bot.slack.deps import Deps
 from bot.slack.listeners.reflect import refresh_home
 from bot.slack.registry import Registry
-from bot.slack.settings_blocks import settings_blocks
 
 
 def _value(action: dict) -> str | None:

@@ -14,10 +14,10 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.messages import ids
+from bot.messages import sightings as sb
 from bot.services import sightings
 from bot.services.sightings import Draft, InvalidSighting, OwnSighting
-from bot.slack import ids
-from bot.slack import sighting_blocks as sb
 from bot.slack.deferred import defer, request_key, sighting_draft
 from bot.slack.deps import Deps
 from bot.slack.parse import is_direct_conversation, plain_from_slack

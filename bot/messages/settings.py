@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.services.person_settings import paused
-from bot.slack.blocks import Block, mrkdwn, plain
+from bot.clock import from_iso
+from bot.messages.kit import Block, mrkdwn, plain
 
 SETTINGS_BLOCK = "leadbot_settings"
+
+
+def paused(settings: dict, now: datetime) -> datetime | None:
+    """When the pause ends, if the person is paused at ``now``."""
+    until = settings.get("paused_until")
+    if until and from_iso(until) > now:
+        return from_iso(until)
+    return None
 
 
 def _button(name: str, text: str, value: str, label: str, style: str | None = None) -> dict:

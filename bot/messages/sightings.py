@@ -1,17 +1,20 @@
-"""Pure Block Kit builders for leadership sightings: the form, /saw's answers, and the DM to
-the person seen."""
+"""Pure Block Kit builders for leadership sightings: the form, /saw's answers, the DM to the
+person seen, and the "Leadership seen" list on someone's history and Home tab."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.services.sightings import TEXT_MAX, Amended
-from bot.slack import ids
-from bot.slack.blocks import (
+from bot.messages import ids
+from bot.messages.kit import (
     Block,
+    View,
     clip,
     context,
+    day_text,
     escape,
     option,
     plain,
@@ -20,10 +23,21 @@ from bot.slack.blocks import (
     theme_input,
 )
 
-View = dict[str, Any]
+TEXT_MAX = 1000  # a sighting is a moment, not an essay; the form and /saw help say so
 TITLE = "Leadership sighting"
 ANONYMOUS = "anonymous"
 LEAVE_OUT = "leave_out"
+
+
+
+@dataclass(frozen=True)
+class Amended:
+    """What "Add details" changed: whether the sighting was still there, and its DM's fate."""
+
+    found: bool
+    # "rewritten" (it was still waiting), else the DM's status ("sending", "sent",
+    # "cancelled"), or None when there is no DM to speak of.
+    dm: str | None = None
 
 
 def _checkbox(pair: tuple[str, str], option: dict, ticked: bool, label: str) -> Block:
@@ -198,3 +212,19 @@ def help_blocks(problem: str | None = None) -> list[Block]:
         f"Up to {TEXT_MAX:,} characters. For your own good work, there is `/reflect`.",
     ]
     return [section("\n".join(lines))]
+
+
+def sightings_section(given: list[dict], received: list[dict], tz: ZoneInfo,
+                      limit: int = 200) -> list[Block]:
+    """Leadership the person saw in others, and others saw in them (anonymous stays so)."""
+    lines = []
+    for row in received:
+        by = f"<@{row['seer']}>" if not row.get("anonymous") else "a teammate"
+        lines.append(f"• {day_text(row['at'], tz)}: {by} saw you lead: "
+                     f"_{clip(escape(row.get('text') or '(words deleted)'), limit)}_")
+    for row in given:
+        lines.append(f"• {day_text(row['at'], tz)}: you saw <@{row['about']}> lead: "
+                     f"_{clip(escape(row.get('text') or '(words deleted)'), limit)}_")
+    if not lines:
+        return []
+    return [section("*Leadership seen*\n" + "\n".join(lines))]

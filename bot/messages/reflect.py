@@ -1,21 +1,19 @@
-"""Pure Block Kit builders for reflections: the modal, /reflect's answers, the Home tab, and
-/leadbot's answers to admins."""
+"""Pure Block Kit builders for reflections: the modal, and /reflect's answers (history, stats,
+help, forgetting oneself)."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.clock import from_iso
-from bot.services.admin import ChannelStatus
-from bot.services.reflections import TEXT_MAX, Stats
-from bot.slack import ids
-from bot.slack.blocks import (
+from bot.messages import ids
+from bot.messages.kit import (
     Block,
+    View,
     clip,
-    context,
+    day_text,
     escape,
     option,
     plain,
@@ -25,12 +23,19 @@ from bot.slack.blocks import (
 )
 from bot.words import plural
 
-View = dict[str, Any]
-HOME_ITEMS = 5
+TEXT_MAX = 3000  # Slack's own ceiling for a plain_text_input; the modal says it
 UNKNOWN_ECHO_MAX = 40  # an unknown word is echoed back, shortened
 
-def _when(at: str, tz: ZoneInfo) -> str:
-    return from_iso(at).astimezone(tz).strftime("%a %d %b %Y")
+
+@dataclass(frozen=True)
+class Stats:
+    """One person's own numbers."""
+
+    choices: dict[str, int]
+    reflections: int
+    reflection_choices: dict[str, int]
+    themes: list[tuple[str, int]]
+    streak: int
 
 
 def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None = None,
@@ -165,22 +170,6 @@ def help_blocks(unknown: str | None = None) -> list[Block]:
     return [section("\n".join(lines))]
 
 
-def sightings_section(given: list[dict], received: list[dict], tz: ZoneInfo,
-                      limit: int = 200) -> list[Block]:
-    """Leadership the person saw in others, and others saw in them (anonymous stays so)."""
-    lines = []
-    for row in received:
-        by = f"<@{row['seer']}>" if not row.get("anonymous") else "a teammate"
-        lines.append(f"• {_when(row['at'], tz)}: {by} saw you lead: "
-                     f"_{clip(escape(row.get('text') or '(words deleted)'), limit)}_")
-    for row in given:
-        lines.append(f"• {_when(row['at'], tz)}: you saw <@{row['about']}> lead: "
-                     f"_{clip(escape(row.get('text') or '(words deleted)'), limit)}_")
-    if not lines:
-        return []
-    return [section("*Leadership seen*\n" + "\n".join(lines))]
-
-
 def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo,
                    follow_ups: list[dict] | None = None,
                    sightings: list[Block] | None = None) -> list[Block]:
@@ -190,7 +179,7 @@ def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo
                            "a minute, and only you see it.")]
     else:
         blocks = [section(f"*Your last {plural(len(reflections), 'reflection')}*")]
-        blocks.extend(_reflection_section(row, themes, tz, 400) for row in reflections)
+        blocks.extend(reflection_section(row, themes, tz, 400) for row in reflections)
     if follow_ups:
         lines = [_follow_up_line(row, tz) for row in follow_ups]
         blocks.append(section("*How your recent leads went*\n" + "\n".join(lines)))
@@ -200,11 +189,12 @@ def history_blocks(reflections: list[dict], themes: dict[str, str], tz: ZoneInfo
 
 def _follow_up_line(row: dict, tz: ZoneInfo) -> str:
     outcome = ids.FOLLOW_UP_OUTCOMES.get(row.get("outcome") or "", "not answered yet")
-    return f"• Took the lead {_when(row['chosen_at'], tz)} in <#{row['channel']}>: {outcome}"
+    return f"• Took the lead {day_text(row['chosen_at'], tz)} in <#{row['channel']}>: {outcome}"
 
 
-def _reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, limit: int) -> Block:
-    meta = [f"*{_when(row['at'], tz)}*"]
+def reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, limit: int) -> Block:
+    """One reflection: its day, choice, theme and who sees it, then its words quoted."""
+    meta = [f"*{day_text(row['at'], tz)}*"]
     if row.get("choice"):
         meta.append(_choice_words(row["choice"]))
     if row.get("behavior"):
@@ -225,11 +215,12 @@ def stats_blocks(stats: Stats, themes: dict[str, str]) -> list[Block]:
     if stats.themes:
         lines.append("Themes: " + ", ".join(f"{escape(themes.get(t, t))} {n}"
                                             for t, n in stats.themes))
-    lines.append(_streak_line(stats.streak))
+    lines.append(streak_line(stats.streak))
     return [section("\n".join(lines))]
 
 
-def _streak_line(streak: int) -> str:
+def streak_line(streak: int) -> str:
+    """The weekly streak in words."""
     if streak == 0:
         return "Weekly streak: none yet. One answer or reflection this week starts one."
     return f"Weekly streak: {streak} week{'s' if streak != 1 else ''} in a row :seedling:"
@@ -273,92 +264,3 @@ def forgotten_text(report: dict[str, int]) -> str:
     """What forgetting deleted."""
     listed = _held(report)
     return f":wastebasket: Done. Deleted {listed}. leadbot keeps nothing else about you."
-
-
-def home_view(*, reflections: list[dict], choices: list[dict], streak: int,
-              upcoming: list[tuple[str, datetime]], themes: dict[str, str],
-              tz: ZoneInfo, follow_ups: list[dict] | None = None,
-              settings: list[Block] | None = None,
-              sightings: list[Block] | None = None,
-              refrain: str = "", attribution: str = "") -> View:
-    """The person's Home tab: the refrain (the library's, with its attribution), what comes
-    next, their recent choices and reflections."""
-    quoted = f"{quote(escape(refrain))}\n— _{escape(attribution)}_\n\n" if refrain else ""
-    blocks: list[Block] = [
-        {"type": "header", "text": plain("Your leadership practice")},
-        section(quoted + _streak_line(streak)),
-        {"type": "actions", "block_id": "leadbot_home_actions", "elements": [
-            {"type": "button", "action_id": ids.OPEN_REFLECT_ACTION, "style": "primary",
-             "text": plain("Write a reflection"), "value": "new",
-             "accessibility_label": "Write a reflection in a form"}]},
-        {"type": "divider"},
-    ]
-    if upcoming:
-        lines = [f"• <#{channel}>: {at.strftime('%a %d %b, %H:%M %Z')}"
-                 for channel, at in upcoming]
-        blocks.append(section("*Next prompt in your channels*\n" + "\n".join(lines)))
-    else:
-        blocks.append(section("*Next prompt*\nNone of leadbot's channels has you as a member, "
-                               "or none has a prompt scheduled."))
-    blocks.append({"type": "divider"})
-    outcomes = {row["post_id"]: row for row in follow_ups or []}
-    if choices:
-        lines = []
-        for row in choices[:HOME_ITEMS]:
-            line = (f"• {_when(row['at'], tz)} · {ids.CHOICE_LABELS[row['choice']]} · "
-                    f"<#{row['channel']}>")
-            asked = outcomes.get(row.get("post_id")) if row["choice"] == "take" else None
-            if asked:
-                line += " · how it went: " + ids.FOLLOW_UP_OUTCOMES.get(
-                    asked.get("outcome") or "", "not answered yet")
-            lines.append(line)
-        blocks.append(section("*Your recent choices*\n" + "\n".join(lines)))
-    else:
-        blocks.append(section("*Your recent choices*\nNone yet: the buttons under each prompt "
-                               "record one."))
-    blocks.append({"type": "divider"})
-    if reflections:
-        blocks.append(section("*Your recent reflections*"))
-        blocks.extend(_reflection_section(row, themes, tz, 300)
-                      for row in reflections[:HOME_ITEMS])
-    else:
-        blocks.append(section("*Your recent reflections*\nNone yet. A reflection is a few "
-                               "words on what you followed, took or let go, and what you "
-                               "learned."))
-    if sightings:
-        blocks.append({"type": "divider"})
-        blocks.extend(sightings)
-    if settings:
-        blocks.append({"type": "divider"})
-        blocks.extend(settings)
-    blocks.append(context("Only you see this page. `/reflect help` lists what you can do; "
-                           "`/reflect forget` deletes everything leadbot keeps about you."))
-    return {"type": "home", "blocks": blocks}
-
-
-ADMIN_REFUSAL = ("Sorry, `/leadbot` is for this workspace's leadbot admins. You can use "
-                 "`/reflect` any time.")
-
-
-def admin_help() -> list[Block]:
-    """What ``/leadbot`` can do, for admins."""
-    return [section("*leadbot admin*\n• `/leadbot status` channels, next posts, failures\n"
-                     "• `/leadbot post-now #channel [prompt|nudge|digest]` post now, through the "
-                     "schedule's path\nThe configuration file stays the source of truth: "
-                     "change channels and schedules there.")]
-
-
-def status_blocks(headline: str, rows: list[ChannelStatus]) -> list[Block]:
-    """``/leadbot status``."""
-    blocks = [section(f"*{headline}*")]
-    for row in rows[:40]:
-        where = (f"<#{row.channel_id}>" if row.channel_id
-                 else f"`{escape(row.ref)}` (not reachable)")
-        nexts = ", ".join(
-            f"{kind} {at.strftime('%a %d %b %H:%M %Z') if at else 'never'}"
-            for kind, at in row.next_runs.items())
-        last = row.last_post
-        last_text = (f"last {last['kind']} {last['status']}" if last else "nothing posted yet")
-        failed = f" · {row.failed} failed" if row.failed else ""
-        blocks.append(section(f"{where}: next {nexts} · {last_text}{failed}"))
-    return blocks

@@ -1,12 +1,14 @@
-"""Pure Block Kit builders for the weekly digest: a Digest in, the message's blocks out."""
+"""The weekly digest as people read it: the Digest (plain numbers a service counted) in, the
+message's blocks, its notification text and the chart's alt text out."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import tzinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, tzinfo
 
-from bot.services.digest import Digest, SharedReflection, date_range
-from bot.slack.blocks import (
+from bot.messages import ids
+from bot.messages.kit import (
     HEADER_TEXT_MAX,
     Block,
     clip,
@@ -17,6 +19,7 @@ from bot.slack.blocks import (
     section,
 )
 
+CHOICES = tuple(ids.CHOICE_LABELS)  # follow, take, pass: in the order people read them
 SHARED_TEXT_MAX = 700  # a shared reflection is quoted, not printed in full
 CHOICE_PAST = {"follow": "followed", "take": "took the lead", "pass": "let it go"}
 MINUS = "\N{MINUS SIGN}"
@@ -34,6 +37,104 @@ PRIVACY_NOTE = (
     ":lock: Nothing private is shown here: counts only, never who chose what, and reflections "
     "only when their author shared them. `/reflect` keeps your own notes."
 )
+
+
+@dataclass(frozen=True)
+class SharedReflection:
+    """A reflection its author shared with the team; ``author`` only when they shared it with
+    their name (fixed when they shared it, whatever the channel's show_names is today)."""
+
+    text: str
+    choice: str | None
+    theme: str | None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Seen:
+    """Leadership someone saw: whom, what, the theme, and who saw it (None: anonymous)."""
+
+    about: str
+    text: str
+    theme: str | None
+    seer: str | None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One channel's week [week_start, week_end) and the week before it, in numbers."""
+
+    channel: str
+    week_start: datetime
+    week_end: datetime
+    posts: list[tuple[str, str, str | None]]  # (kind, text posted, theme name or None)
+    counts: dict[str, int]
+    last_counts: dict[str, int]
+    replies: int
+    last_replies: int
+    people: int
+    last_people: int
+    top_themes: list[tuple[str, int]]  # (theme name, answers), most answered first
+    shared: list[SharedReflection]
+    weeks: list[tuple[date, dict[str, int]]]  # (week's first day, counts), oldest first
+    reflections: int = 0  # this week's reflections in the channel, shared or not
+    hidden_below: int | None = None  # min_group_size, when fewer answered and counts are hidden
+    last_hidden: bool = False  # last week had too few people to show (or compare) its counts
+    seen: list[Seen] = field(default_factory=list)  # "Leadership we saw this week"
+
+    @property
+    def empty(self) -> bool:
+        """True when nobody chose, replied, reflected or recorded a sighting this week."""
+        return (not any(self.counts.values()) and not self.replies and not self.reflections
+                and not self.seen)
+
+
+def day_label(day: date) -> str:
+    """``5 Oct``."""
+    return f"{day.day} {day:%b}"
+
+
+def date_range(start: datetime, end: datetime, tz: tzinfo) -> str:
+    """The days of [start, end) in ``tz``: ``2–9 Oct 2026``, ``28 Sep – 5 Oct 2026``."""
+    first = start.astimezone(tz).date()
+    last = (end.astimezone(tz) - timedelta(microseconds=1)).date()
+    if first.year != last.year:
+        return f"{day_label(first)} {first.year} – {day_label(last)} {last.year}"
+    if first.month != last.month:
+        return f"{day_label(first)} – {day_label(last)} {last.year}"
+    return f"{first.day}–{day_label(last)} {last.year}"
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts.get(choice, 0)} {choice}" for choice in CHOICES)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def chart_alt_text(digest: Digest) -> str:
+    """What the weekly chart shows, in words and numbers, for people who cannot see it."""
+    weeks = "; ".join(f"week of {day_label(day)}: {_counts_text(counts)}"
+                      for day, counts in digest.weeks)
+    if digest.hidden_below:
+        weeks += (f" (weeks where fewer than {digest.hidden_below} people answered are "
+                  "shown as zero)")
+    span = _plural(len(digest.weeks), "week", "weeks")
+    return f"Answers per week for the last {span}, by choice: {weeks}."
+
+
+def digest_fallback_text(digest: Digest) -> str:
+    """The notification text: the week and its main numbers."""
+    when = date_range(digest.week_start, digest.week_end, digest.week_end.tzinfo)
+    if digest.empty:
+        return f"Weekly digest, {when}: a quiet week, no answers yet."
+    if digest.hidden_below:
+        return (f"Weekly digest, {when}: fewer than {digest.hidden_below} people answered, "
+                "so the counts stay hidden.")
+    return (f"Weekly digest, {when}: {_counts_text(digest.counts)}; "
+            f"{_plural(digest.replies, 'reply', 'replies')}; "
+            f"{_plural(digest.people, 'person', 'people')} took part.")
 
 
 def change(now: int, before: int) -> str:

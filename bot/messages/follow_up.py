@@ -1,4 +1,4 @@
-"""Pure Block Kit builders for the learning loop: the follow-up DM after a "take".
+"""The follow-up DM after a "take": pure Block Kit for the learning loop.
 
 The DM is a small plan-do-check-act in plain words: what did you try, what happened, what will
 you keep or adjust. People cannot type in leadbot's DM (its Messages tab is read-only), so the
@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.slack import ids
-from bot.slack.blocks import Block, context, plain, section
+from bot.messages import ids
+from bot.messages.kit import Block, context, plain, section
 
 PDCA_QUESTIONS = (
     "What did you try?",
