@@ -30,6 +30,7 @@ from bot.sandbox.workspace import FakeSlack  # noqa: E402
 from bot.schedule import Scheduler  # noqa: E402
 from bot.services.posting import Poster  # noqa: E402
 from bot.settings import load_settings  # noqa: E402
+from bot.slack.outbound import SlackOutbound  # noqa: E402
 from bot.store import Store  # noqa: E402
 
 
@@ -56,7 +57,7 @@ def run_once(channels: int, concurrency: int | None, latency: float, ratio_429: 
         store = Store.open(Path(tmp) / "bench.db")
         clock = SystemClock()
         stop = threading.Event()
-        poster = Poster(config, store, web_client(settings, retries=False), clock,
+        poster = Poster(config, store, SlackOutbound(web_client(settings, retries=False)), clock,
                         resolve=lambda ch: ch.channel, stop=stop)
         scheduler = Scheduler(config, store, poster, clock,
                               Channels({c: c for c in ids}, config.channels))

@@ -34,6 +34,7 @@ from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.deps import Deps
 from bot.slack.errors import describe, is_permanent
+from bot.slack.outbound import SlackOutbound
 from bot.slack.work import handlers, many_handlers
 from bot.store import Store
 from bot.worker import Worker
@@ -113,13 +114,14 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     log.info("connected to %s as %s (%s)", identity.get("team"), identity.get("user"),
              settings.api_url)
     store = Store.open(settings.db_path, check=True)  # a damaged file stops here, in words
-    channels = Channels(resolve_channels(client, config, store, clock), config.channels)
+    slack = SlackOutbound(client)
+    channels = Channels(resolve_channels(slack, config, store, clock), config.channels)
     if not channels:
         log.warning("no configured channel can be posted to yet; the bot keeps running so "
                     "answers are still recorded")
     inbox = Inbox(inbox_path(settings.db_path))
     store.prune_modals(clock.now() - timedelta(days=1))  # Slack closes a modal within hours
-    directory = Directory(client)
+    directory = Directory(slack)
     deps = Deps(config=config, store=store, clock=clock, inbox=inbox,
                 bot_user_id=identity.get("user_id"), channels=channels,
                 directory=directory)
@@ -133,10 +135,10 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     if pending:
         log.info("%d answer(s) received before the last stop are still to be recorded", pending)
     worker.start()
-    poster = Poster(config, store, web_client(settings, retries=False), clock,
+    poster = Poster(config, store, SlackOutbound(web_client(settings, retries=False)), clock,
                     resolve=lambda ch: channels.id_of(ch.channel), stop=stop)
-    follow_ups = FollowUps(config, store, client, clock, channels, tz_of=directory.tz)
-    outbox = Outbox(store, client, clock, directory.tz, config.timezone)
+    follow_ups = FollowUps(config, store, slack, clock, channels, tz_of=directory.tz)
+    outbox = Outbox(store, slack, clock, directory.tz, config.timezone)
     quiet = QuietWatch(config, store, clock, channels)
     scheduler = Scheduler(config, store, poster, clock, channels, periodic=(
         ("follow-ups", follow_ups.run, 1), ("quiet-channels", quiet.run, 1),
@@ -253,10 +255,10 @@ def post_now(settings: Settings, config: Config, clock: Clock, ref: str, kind: s
                            f"{', '.join(c.channel for c in config.channels)}", 2)
     store = Store.open(settings.db_path)
     try:
-        ids = resolve_channels(client, config, store, clock, only=ref)
+        ids = resolve_channels(SlackOutbound(client), config, store, clock, only=ref)
         if ref not in ids:
             raise StartupError(f"cannot post to {ref}: see the warning above")
-        poster = Poster(config, store, web_client(settings, retries=False), clock,
+        poster = Poster(config, store, SlackOutbound(web_client(settings, retries=False)), clock,
                         resolve=lambda ch: ids.get(ch.channel))
         now = clock.now().replace(microsecond=0)
         return poster.post(channel, kind, now, deadline=now + timedelta(minutes=2), manual=True)

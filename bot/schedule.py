@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 POSTED_KINDS = ("prompt", "nudge", "digest")
 LOOKBACK = timedelta(days=7)
 MAX_SKIPPED_RECORDS = 100
-# A live process refreshes its claim at least every MAX_RETRY_AFTER + the request timeout.
+# A live process refreshes its claim at least every MAX_RETRY_AFTER (bot.slack.errors) + the
+# request timeout.
 STALE_CLAIM = timedelta(minutes=2)
 
 

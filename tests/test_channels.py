@@ -8,6 +8,7 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.runtime import web_client
 from bot.services.channels import resolve_channels
+from bot.slack.outbound import SlackOutbound
 
 CONFIG = """\
 timezone: UTC
@@ -34,7 +35,8 @@ def test_resolution_join_and_warnings(write_config, store, fake, slack_settings,
     fake.add_channel("C0SECRET", "secret", is_private=True, bot_is_member=False)
     config = load_config(write_config(CONFIG))
     with caplog.at_level(logging.WARNING):
-        ids = resolve_channels(web_client(slack_settings), config, store, SystemClock())
+        ids = resolve_channels(SlackOutbound(web_client(slack_settings)), config, store,
+                               SystemClock())
     assert ids == {"C0123TEAM": "C0123TEAM", "#platform": "C0PLATFORM",
                    "C0PRIVATE": "C0PRIVATE"}
     assert [c.args["channel"] for c in fake.calls_to("conversations.join")] == ["C0PLATFORM"]
@@ -52,6 +54,7 @@ def test_join_refused_is_a_warning_not_a_crash(write_config, store, fake, slack_
     config = load_config(write_config(
         "timezone: UTC\nchannels:\n  - channel: '#platform'\n    prompt: '0 9 * * 1'\n"))
     with caplog.at_level(logging.WARNING):
-        ids = resolve_channels(web_client(slack_settings), config, store, SystemClock())
+        ids = resolve_channels(SlackOutbound(web_client(slack_settings)), config, store,
+                               SystemClock())
     assert ids == {"#platform": "C0PLATFORM"}
     assert "channels:join" in caplog.text

@@ -135,11 +135,12 @@ def send_waiting_dms(fake, env) -> None:
 
     from bot.clock import SystemClock
     from bot.services.dms import Outbox
+    from bot.slack.outbound import SlackOutbound
 
     store = Store.open(Path(env["LEADBOT_DB"]))
     try:
         client = WebClient(token=fake.bot_token, base_url=fake.api_url)
-        assert Outbox(store, client, SystemClock(), lambda user: None,
+        assert Outbox(store, SlackOutbound(client), SystemClock(), lambda user: None,
                       ZoneInfo("Europe/London")).run()
     finally:
         store.close()

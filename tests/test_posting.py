@@ -14,6 +14,7 @@ from bot.clock import SystemClock
 from bot.config import load_config
 from bot.runtime import web_client
 from bot.services.posting import ChannelPacer, Poster
+from bot.slack.outbound import SlackOutbound
 from tests.conftest import MINIMAL
 
 OCCURRENCE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -27,7 +28,8 @@ def config(write_config):
 
 @pytest.fixture
 def poster(config, store, slack_settings):
-    return Poster(config, store, web_client(slack_settings, retries=False), SystemClock(),
+    return Poster(config, store, SlackOutbound(web_client(slack_settings, retries=False)),
+                  SystemClock(),
                   resolve=lambda ch: ch.channel, pacer=ChannelPacer(interval=0))
 
 
@@ -103,7 +105,8 @@ def test_permanent_errors_are_not_retried_and_logged_once(poster, config, store,
 
 def test_real_not_in_channel_from_the_fake(config, store, slack_settings, fake):
     fake.add_channel("C0999OUT", "outside", bot_is_member=False)
-    poster = Poster(config, store, web_client(slack_settings, retries=False), SystemClock(),
+    poster = Poster(config, store, SlackOutbound(web_client(slack_settings, retries=False)),
+                  SystemClock(),
                     resolve=lambda ch: "C0999OUT")
     result = poster.post(config.channels[0], "prompt", OCCURRENCE)
     assert result.error == "not_in_channel"
@@ -121,7 +124,8 @@ def test_gives_up_at_the_deadline(poster, config, store, fake):
 
 def test_stop_during_a_retry_gives_the_claim_back(config, store, slack_settings, fake):
     stop = threading.Event()
-    poster = Poster(config, store, web_client(slack_settings, retries=False), SystemClock(),
+    poster = Poster(config, store, SlackOutbound(web_client(slack_settings, retries=False)),
+                  SystemClock(),
                     resolve=lambda ch: ch.channel, stop=stop)
     fake.fail("chat.postMessage", status=429, retry_after=30, times=1)
     threading.Timer(0.5, stop.set).start()

@@ -14,6 +14,7 @@ from bot.config import load_config
 from bot.runtime import web_client
 from bot.schedule import Scheduler
 from bot.services.posting import METADATA_EVENT, ChannelPacer, Poster
+from bot.slack.outbound import SlackOutbound
 from tests.conftest import MINIMAL
 
 
@@ -23,7 +24,8 @@ def config(write_config):
 
 
 def _poster(config, store, settings, clock=None):
-    return Poster(config, store, web_client(settings, retries=False), clock or SystemClock(),
+    return Poster(config, store, SlackOutbound(web_client(settings, retries=False)),
+                  clock or SystemClock(),
                   resolve=lambda ch: ch.channel, pacer=ChannelPacer(interval=0))
 
 

@@ -18,6 +18,7 @@ from bot.sandbox.workspace.blockkit import check_blocks, check_view
 from bot.services import sightings
 from bot.services.directory import Person
 from bot.services.sightings import Draft, InvalidSighting, OwnSighting
+from bot.slack.errors import failure
 from bot.slack.listeners.sightings import parse_values
 from bot.slack.parse import plain_from_slack
 
@@ -127,8 +128,9 @@ def _slack_error(error: str) -> SlackApiError:
     (None, "does not know that person"),
     (person(ABOUT, is_bot=True), "an app, not a person"),
     (person(ABOUT, deleted=True), "deactivated"),
-    (_slack_error("ratelimited"), "try again"),
-    (OSError("connection reset"), "try again"),
+    # what the real Directory raises when Slack fails: the outbound's SlackFailure
+    (failure(_slack_error("ratelimited")), "try again"),
+    (failure(OSError("connection reset")), "try again"),
 ])
 def test_check_person_refuses(found, words):
     directory = Directory({ABOUT: found} if found is not None else {})

@@ -13,6 +13,7 @@ from bot.config import load_config
 from bot.runtime import web_client
 from bot.services.posting import Poster
 from bot.services.preview import preview
+from bot.slack.outbound import SlackOutbound
 from bot.workdays import Calendar
 from bot.yamlfile import FileProblems
 
@@ -112,7 +113,7 @@ def test_holiday_skip_in_the_channels_own_timezone(fake, slack_settings, write_c
     config = load_config(write_config(TWO_TEAMS))
     jp, us = config.channels
     clock = FixedClock(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))
-    poster = Poster(config, store, web_client(slack_settings, retries=False), clock,
+    poster = Poster(config, store, SlackOutbound(web_client(slack_settings, retries=False)), clock,
                     resolve=lambda ch: ch.channel)
     jp_at = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # Mon 23 Nov 08:00 JST
     us_at = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # Mon 23 Nov 08:00 EST

@@ -6,6 +6,7 @@ retries failed work, and Slack redelivers.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -83,6 +84,9 @@ class ClickOutcome:
     previous: str | None
     choice: str
     counts: dict[str, list[str]]
+    # the post as it was posted, to redraw with the new counts (None: nothing to redraw)
+    blocks: list[dict] | None = None
+    text: str = ""
 
     @property
     def known_post(self) -> bool:
@@ -154,4 +158,6 @@ def record_click(store: Store, clock: Clock, click: Click) -> ClickOutcome:
         return ClickOutcome(None, None, click.choice, {})
     previous = store.current_choice(post["id"], click.user)
     store.record_choice(post["id"], click.user, click.choice, clock.now())
-    return ClickOutcome(post["id"], previous, click.choice, store.choice_counts(post["id"]))
+    return ClickOutcome(post["id"], previous, click.choice, store.choice_counts(post["id"]),
+                        json.loads(post["blocks"]) if post.get("blocks") else None,
+                        post.get("text") or "")

@@ -3,43 +3,28 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.services.ports import Slack, SlackFailure
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def _list_channels(client: Any) -> dict[str, dict]:
-    """Every channel the bot can see, by name (paginated)."""
-    found: dict[str, dict] = {}
-    cursor = None
-    while True:
-        response = client.conversations_list(types="public_channel,private_channel",
-                                             exclude_archived=True, limit=1000, cursor=cursor)
-        for channel in response.get("channels", []):
-            found[channel["name"]] = channel
-        cursor = (response.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return found
-
-
-def resolve_channels(client: Any, config: Config, store: Store, clock: Clock,
+def resolve_channels(slack: Slack, config: Config, store: Store, clock: Clock,
                      only: str | None = None) -> dict[str, str]:
     """Map each config ref (ID or #name) to a channel ID the bot can post in; warn otherwise."""
     wanted = [c for c in config.channels if only is None or c.channel == only]
     by_name: dict[str, dict] = {}
     if any(c.channel.startswith("#") for c in wanted):
         try:
-            by_name = _list_channels(client)
-        except SlackApiError as exc:
+            by_name = {channel["name"]: channel for channel in slack.channels()}
+        except SlackFailure as exc:
+            if not exc.answered:
+                raise
             log.warning("cannot list channels to resolve #names (%s): add the channels:read and "
-                        "groups:read scopes, or use channel IDs in the config",
-                        exc.response.get("error"))
+                        "groups:read scopes, or use channel IDs in the config", exc.error)
     out: dict[str, str] = {}
     for channel in wanted:
         ref = channel.channel
@@ -52,19 +37,21 @@ def resolve_channels(client: Any, config: Config, store: Store, clock: Clock,
             channel_id = match["id"]
         else:
             channel_id = ref
-        if _ensure_member(client, ref, channel_id):
+        if _ensure_member(slack, ref, channel_id):
             out[ref] = channel_id
             store.save_channel_ref(ref, channel_id, ref.lstrip("#") if ref.startswith("#")
                                    else None, clock.now())
     return out
 
 
-def _ensure_member(client: Any, ref: str, channel_id: str) -> bool:
+def _ensure_member(slack: Slack, ref: str, channel_id: str) -> bool:
     """True when the bot can post in the channel (joining a public one if needed)."""
     try:
-        info = client.conversations_info(channel=channel_id)["channel"]
-    except SlackApiError as exc:
-        error = exc.response.get("error")
+        info = slack.channel(channel_id)
+    except SlackFailure as exc:
+        if not exc.answered:
+            raise
+        error = exc.error
         if error == "channel_not_found":
             log.warning("%s: channel not found; check the ID, or invite the bot if it is "
                         "private (/invite @leadbot)", ref)
@@ -81,10 +68,12 @@ def _ensure_member(client: Any, ref: str, channel_id: str) -> bool:
                     "posts there will fail until then", ref)
         return True
     try:
-        client.conversations_join(channel=channel_id)
+        slack.join(channel_id)
         log.info("joined %s", ref)
-    except SlackApiError as exc:
-        error = exc.response.get("error")
+    except SlackFailure as exc:
+        if not exc.answered:
+            raise
+        error = exc.error
         hint = ("add the channels:join scope and reinstall the app, or invite the bot "
                 "(/invite @leadbot)") if error == "missing_scope" else "invite the bot"
         log.warning("%s: the bot is not a member and could not join (%s): %s", ref, error, hint)

@@ -1,4 +1,4 @@
-"""Who a Slack user is (bot? deactivated? which time zone?), from users.info, cached a while.
+"""Who a Slack user is (bot? deactivated? which time zone?), from Slack, cached a while.
 
 Kept in memory only: nothing about a person is written to disk from here.
 """
@@ -8,10 +8,9 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_sdk.errors import SlackApiError
+from bot.services.ports import Slack, SlackFailure
 
 TTL = 3600.0  # seconds: people rarely change time zone, and a stale hour does little harm
 
@@ -28,27 +27,24 @@ class Person:
 
 
 class Directory:
-    """users.info with a time-limited cache; None for a user Slack does not know."""
+    """Slack's users, with a time-limited cache; None for a user Slack does not know."""
 
-    def __init__(self, client: Any, ttl: float = TTL, monotonic=time.monotonic):
-        self.client = client
+    def __init__(self, slack: Slack, ttl: float = TTL, monotonic=time.monotonic):
+        self.slack = slack
         self.ttl = ttl
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, Person | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, user_id: str) -> Person | None:
-        """The person, or None if Slack has no such user (other errors are raised)."""
+        """The person, or None if Slack has no such user (other failures are raised)."""
         now = self._monotonic()
         with self._lock:
             cached = self._cache.get(user_id)
         if cached and now - cached[0] < self.ttl:
             return cached[1]
-        try:
-            data = self.client.users_info(user=user_id)["user"]
-        except SlackApiError as exc:
-            if exc.response.get("error") != "user_not_found":
-                raise
+        data = self.slack.user(user_id)
+        if data is None:
             person = None
         else:
             person = Person(id=data["id"], name=data.get("name") or data["id"],
@@ -63,7 +59,7 @@ class Directory:
         """The person's own Slack time zone, or None (unknown user, no zone, Slack down)."""
         try:
             person = self.get(user_id)
-        except (SlackApiError, OSError):
+        except SlackFailure:
             return None
         return person.tz if person else None
 

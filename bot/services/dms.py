@@ -9,14 +9,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
-
 from bot.clock import Clock, from_iso
+from bot.services.ports import Slack, SlackFailure
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-PERMANENT = {"user_not_found", "cannot_dm_bot", "account_inactive", "user_disabled",
-             "channel_not_found", "is_archived", "not_allowed_token_type", "missing_scope"}
 OPT_OUTS = {"follow_up": "follow_up_dms", "sighting": "sighting_dms"}
 
 
@@ -66,21 +63,13 @@ def quiet_end(settings: dict, now: datetime, tz: ZoneInfo) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=tz)
 
 
-def send_dm(client: Any, user: str, text: str, blocks: list | None) -> tuple[str, str]:
-    """Open the DM with ``user`` and post; return (dm channel, ts). Slack errors propagate."""
-    dm = client.conversations_open(users=user)["channel"]["id"]
-    kwargs = {"blocks": blocks} if blocks else {}
-    response = client.chat_postMessage(channel=dm, text=text, unfurl_links=False, **kwargs)
-    return dm, response["ts"]
-
-
 class Outbox:
     """Sends queued DMs (sightings, alerts to admins) once each, when the person's settings
     allow; ``run`` is an every-minute job."""
 
-    def __init__(self, store: Store, client: Any, clock: Clock, tz_of: Any,
+    def __init__(self, store: Store, slack: Slack, clock: Clock, tz_of: Any,
                  default_tz: ZoneInfo):
-        self.store, self.client, self.clock = store, client, clock
+        self.store, self.slack, self.clock = store, slack, clock
         self.tz_of = tz_of  # user id -> their Slack time zone or None
         self.default_tz = default_tz
 
@@ -98,15 +87,14 @@ class Outbox:
             if decision.action == "wait" or not self.store.claim_dm(row["id"]):
                 continue
             try:
-                dm, ts = send_dm(self.client, row["user"], row["text"], row["blocks"])
-            except SlackApiError as exc:
-                error = exc.response.get("error") or "slack_error"
-                status = "cancelled" if error in PERMANENT else "pending"
-                self.store.finish_dm(row["id"], status, now, reason=f"Slack: {error}")
-                log.warning("DM %s to %s not sent (%s)", row["id"], row["user"], error)
-                continue
-            except OSError as exc:
-                self.store.finish_dm(row["id"], "pending", now, reason=str(exc))
+                dm, ts = self.slack.send_dm(row["user"], row["text"], row["blocks"])
+            except SlackFailure as exc:
+                if not exc.answered:  # Slack was not reached: it goes out next time
+                    self.store.finish_dm(row["id"], "pending", now, reason=exc.error)
+                    continue
+                status = "cancelled" if exc.permanent else "pending"
+                self.store.finish_dm(row["id"], status, now, reason=f"Slack: {exc.error}")
+                log.warning("DM %s to %s not sent (%s)", row["id"], row["user"], exc.error)
                 continue
             self.store.finish_dm(row["id"], "sent", self.clock.now(), dm_channel=dm, dm_ts=ts)
             log.info("sent %s DM %s to %s", row["kind"], row["id"], row["user"])

@@ -12,16 +12,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from slack_sdk.errors import SlackApiError
 
 from bot.channels import Channels
 from bot.clock import Clock, from_iso
 from bot.config import Channel, Config
 from bot.messages.follow_up import follow_up_blocks, follow_up_text
-from bot.services.dms import PERMANENT, decide, quiet_end, send_dm
+from bot.services.dms import decide, quiet_end
+from bot.services.ports import Slack, SlackFailure
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,13 +37,30 @@ class Sent:
     ts: str
 
 
+def mine(store: Store, user: str, follow_up_id: str) -> dict | None:
+    """``user``'s follow-up with this id (as the button carries it), else None (someone
+    else's, or no longer stored)."""
+    row = store.follow_up(int(follow_up_id)) if follow_up_id.isdigit() else None
+    return row if row is not None and row["user"] == user else None
+
+
+def answer(store: Store, clock: Clock, user: str, follow_up_id: str,
+           outcome: str) -> dict | None:
+    """Record how ``user``'s follow-up went (the latest answer wins); the follow-up, or None
+    when it is not theirs or no longer stored."""
+    row = mine(store, user, follow_up_id)
+    if row is not None:
+        store.answer_follow_up(row["id"], user, outcome, clock.now())
+    return row
+
+
 class FollowUps:
     """Plans and sends follow-ups; ``run`` is the scheduler's job (every minute)."""
 
-    def __init__(self, config: Config, store: Store, client: Any, clock: Clock,
+    def __init__(self, config: Config, store: Store, slack: Slack, clock: Clock,
                  channels: Channels,
                  tz_of: Callable[[str], ZoneInfo | None] | None = None):
-        self.config, self.store, self.client, self.clock = config, store, client, clock
+        self.config, self.store, self.slack, self.clock = config, store, slack, clock
         self.channels = channels
         self.tz_of = tz_of or (lambda _user: None)  # the person's own Slack time zone
 
@@ -103,21 +118,20 @@ class FollowUps:
         tz = self._tz(row["user"], channel)
         try:
             link = self._permalink(row)
-            dm, ts = send_dm(self.client, row["user"],
-                             follow_up_text(chosen_at, row["channel"], tz),
-                             follow_up_blocks(row["id"], chosen_at, row["channel"], tz, link))
-        except SlackApiError as exc:
-            error = exc.response.get("error") or "slack_error"
-            if error in PERMANENT:
-                self.store.cancel_follow_up(row["id"], f"Slack refused the DM: {error}")
-                log.warning("follow-up %s to %s not sent: %s", row["id"], row["user"], error)
+            dm, ts = self.slack.send_dm(
+                row["user"], follow_up_text(chosen_at, row["channel"], tz),
+                follow_up_blocks(row["id"], chosen_at, row["channel"], tz, link))
+        except SlackFailure as exc:
+            if not exc.answered:  # Slack was not reached: it goes out next time
+                self.store.release_follow_up(row["id"], f"will retry: {exc.error}")
+            elif exc.permanent:
+                self.store.cancel_follow_up(row["id"], f"Slack refused the DM: {exc.error}")
+                log.warning("follow-up %s to %s not sent: %s", row["id"], row["user"],
+                            exc.error)
             else:
-                self.store.release_follow_up(row["id"], f"will retry: {error}")
+                self.store.release_follow_up(row["id"], f"will retry: {exc.error}")
                 log.warning("follow-up %s to %s failed (%s); will retry", row["id"],
-                            row["user"], error)
-            return None
-        except OSError as exc:
-            self.store.release_follow_up(row["id"], f"will retry: {exc}")
+                            row["user"], exc.error)
             return None
         self.store.mark_follow_up_sent(row["id"], dm_channel=dm, dm_ts=ts, at=self.clock.now())
         log.info("sent follow-up %s to %s", row["id"], row["user"])
@@ -129,11 +143,11 @@ class FollowUps:
         if not post or not post.get("ts"):
             return None
         try:
-            return self.client.chat_getPermalink(channel=row["channel"],
-                                                 message_ts=post["ts"]).get("permalink")
-        except SlackApiError as exc:
-            log.info("no link to the prompt for follow-up %s (%s)", row["id"],
-                     exc.response.get("error"))
+            return self.slack.permalink(row["channel"], post["ts"])
+        except SlackFailure as exc:
+            if not exc.answered:
+                raise  # Slack was not reached: the DM waits for the next run
+            log.info("no link to the prompt for follow-up %s (%s)", row["id"], exc.error)
             return None
 
     def next_send_time(self, now: datetime, user: str | None = None) -> datetime | None:

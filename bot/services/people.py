@@ -38,6 +38,14 @@ def forget_person(store: Store, inbox: Inbox | None, user: str, clock: Clock, *,
     return report
 
 
+def held(store: Store, inbox: Inbox | None, user: str) -> dict[str, int]:
+    """What leadbot keeps about ``user``, counted by kind (what forgetting would delete)."""
+    counts = store.held_about(user)
+    if inbox is not None:
+        counts["pending answers"] = inbox.pending_for(user)
+    return counts
+
+
 def _wait_for_worker(inbox: Inbox, user: str, clock: Clock) -> None:
     deadline = time.monotonic() + WORKER_WAIT_SECONDS
     pause = threading.Event()

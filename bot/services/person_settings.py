@@ -64,3 +64,7 @@ def change(store: Store, clock: Clock, user: str, name: str, value: str | None,
         return store.save_person_settings(user, now, quiet_start=None, quiet_end=None)
     raise InvalidSetting(f"Unknown setting {name!r}.")
 
+
+def of(store: Store, user: str) -> dict:
+    """``user``'s settings (the defaults where they chose none)."""
+    return store.person_settings(user)

@@ -6,16 +6,12 @@ restart, a coalesced run or a second process never posts it twice.
 
 from __future__ import annotations
 
-import http.client
 import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
-
-from slack_sdk.errors import SlackApiError
 
 from bot.clock import Clock, to_iso
 from bot.config import Channel, Config
@@ -25,14 +21,12 @@ from bot.messages.prompt import build_nudge_blocks, build_prompt_blocks, nudge_t
 from bot.services.chart import render_weekly_chart
 from bot.services.content import nudge_content, prompt_content
 from bot.services.digest import Digest, build_digest
+from bot.services.ports import Slack, SlackFailure
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                    "request_timeout", "team_added_to_org"}
 MAX_BACKOFF = 30.0
-MAX_RETRY_AFTER = 60.0  # a live claim is refreshed at least this often (see STALE_CLAIM)
 METADATA_EVENT = "leadbot_post"
 HISTORY_SCAN = 200  # messages searched for an interrupted post
 CHANNEL_INTERVAL = 1.0  # Slack allows about one message per second per channel
@@ -46,40 +40,6 @@ class PostResult:
     post_id: int | None = None
     ts: str | None = None
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A refused or failed call, and whether trying again can help."""
-
-    error: str
-    transient: bool
-    retry_after: float | None = None
-
-
-def classify(exc: Exception) -> Failure:
-    """Sort an exception from the Slack client into transient or permanent."""
-    if isinstance(exc, SlackApiError):
-        response = exc.response
-        status = getattr(response, "status_code", 200)
-        error = (response.get("error") if hasattr(response, "get") else None) or f"http_{status}"
-        if status == 429:
-            headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-            raw = headers.get("retry-after")
-            raw = raw[0] if isinstance(raw, list) else raw
-            try:
-                retry_after = float(raw) if raw is not None else 1.0
-            except ValueError:
-                retry_after = 1.0
-            retry_after = min(max(retry_after, 0.0), MAX_RETRY_AFTER)
-            return Failure("ratelimited", True, retry_after)
-        if status >= 500 or error in TRANSIENT_ERRORS:
-            return Failure(error if error != f"http_{status}" else f"http_{status}", True)
-        return Failure(error, False)
-    if isinstance(exc, OSError | TimeoutError | http.client.HTTPException):
-        # URLError, ConnectionError, socket timeouts, a connection dropped mid-response
-        return Failure(f"connection_error: {exc}", True)
-    raise exc
 
 
 class ChannelPacer:
@@ -102,12 +62,12 @@ class ChannelPacer:
 class Poster:
     """Posts prompts and nudges through one path, for the scheduler and ``post-now`` alike."""
 
-    def __init__(self, config: Config, store: Store, client: Any, clock: Clock, *,
+    def __init__(self, config: Config, store: Store, slack: Slack, clock: Clock, *,
                  resolve: Callable[[Channel], str | None], stop: threading.Event | None = None,
                  pacer: ChannelPacer | None = None):
         self.config = config
         self.store = store
-        self.client = client
+        self.slack = slack
         self.clock = clock
         self.resolve = resolve
         self.stop = stop or threading.Event()
@@ -152,13 +112,10 @@ class Poster:
             if wait and self.stop.wait(wait):
                 return self._stopped(post_id)
             try:
-                response = self.client.chat_postMessage(channel=channel_id, text=text,
-                                                        blocks=blocks, unfurl_links=False,
-                                                        metadata=metadata)
-            except Exception as exc:  # classify() re-raises anything that is not Slack's
-                failure = classify(exc)
+                ts = self.slack.post_message(channel_id, text, blocks, metadata)
+            except SlackFailure as exc:
+                failure = exc
             else:
-                ts = response["ts"]
                 self.store.mark_posted(post_id, ts=ts, text=text, at=self.clock.now(),
                                        nudge_id=nudge_id, blocks=blocks)
                 if nudge_id is not None:
@@ -191,8 +148,7 @@ class Poster:
         in its metadata), record it; otherwise post it. Never risk a second copy."""
         try:
             found = self._find_in_history(channel_id, post_id)
-        except Exception as exc:  # classify() re-raises anything that is not Slack's
-            failure = classify(exc)
+        except SlackFailure as failure:
             self.store.mark_failed(post_id, f"interrupted mid-post and Slack could not be "
                                             f"checked ({failure.error}); not re-posted, to "
                                             "avoid a duplicate")
@@ -214,9 +170,7 @@ class Poster:
         return PostResult("posted", post_id, found["ts"])
 
     def _find_in_history(self, channel_id: str, post_id: int) -> dict | None:
-        response = self.client.conversations_history(channel=channel_id, limit=HISTORY_SCAN,
-                                                     include_all_metadata=True)
-        for message in response.get("messages", []):
+        for message in self.slack.history(channel_id, HISTORY_SCAN):
             meta = message.get("metadata") or {}
             if (meta.get("event_type") == METADATA_EVENT
                     and (meta.get("event_payload") or {}).get("post_id") == post_id):
@@ -254,13 +208,12 @@ class Poster:
         day = digest.week_end.astimezone(channel.tz).date().isoformat()
         try:
             png = render_weekly_chart(digest.weeks, "Answers per week, last 8 weeks")
-            self.client.files_upload_v2(
-                channel=channel_id, content=png, filename=f"leadbot-digest-{day}.png",
-                title=f"Answers per week, 8 weeks to {day}", alt_txt=chart_alt_text(digest),
-                request_file_info=False)
+            self.slack.upload_file(channel_id, png, f"leadbot-digest-{day}.png",
+                                   f"Answers per week, 8 weeks to {day}",
+                                   chart_alt_text(digest))
         except Exception as exc:  # any failure: the digest text is already in the channel
             log.error("the digest chart for %s was not uploaded (%s); the digest text was "
-                      "posted", channel_id, getattr(exc, "response", None) or exc)
+                      "posted", channel_id, exc)
             return False
         log.info("uploaded the digest chart to %s", channel_id)
         return True

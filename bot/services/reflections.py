@@ -130,6 +130,52 @@ def amend(store: Store, clock: Clock, user: str, reflection_id: int, draft: Draf
                                    named=good.named)
 
 
+def submit(store: Store, clock: Clock, user: str, form: dict, draft: Draft, *,
+           behaviors: set[str]) -> bool:
+    """Save a submitted form once: the fuller version of the quick reflection it was opened
+    for, else a new one; False when the form was already saved (sent twice)."""
+    with store.batch():
+        if not store.close_modal(form["view_id"], clock.now()):
+            return False
+        amended = form["reflection_id"] is not None and amend(
+            store, clock, user, form["reflection_id"], draft, behaviors=behaviors)
+        if not amended:  # a new reflection, or its quick version was forgotten meanwhile
+            save(store, clock, user, draft, behaviors=behaviors, channel=form["channel"],
+                 follow_up_id=form["follow_up_id"])
+    return True
+
+
+def save_quick(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[str],
+               channel: str | None) -> dict:
+    """Check and store ``/reflect some text``; the stored reflection."""
+    reflection_id = save(store, clock, user, draft, behaviors=behaviors, channel=channel,
+                         source="quick")
+    return store.reflection(reflection_id) or {"id": reflection_id}
+
+
+def mine(store: Store, user: str, reflection_id: str) -> dict | None:
+    """``user``'s reflection with this id (as a button carries it), else None."""
+    row = store.reflection(int(reflection_id)) if reflection_id.isdigit() else None
+    return row if row is not None and row["user"] == user else None
+
+
+@dataclass(frozen=True)
+class History:
+    """What ``/reflect history`` shows: someone's last reflections, how their recent "take"s
+    went, and the leadership they saw and were seen in."""
+
+    reflections: list[dict]
+    follow_ups: list[dict]
+    seen_by: list[dict]
+    seen_about: list[dict]
+
+
+def history(store: Store, user: str, limit: int = 10) -> History:
+    """``user``'s history, newest first."""
+    return History(store.reflections_of(user, limit), store.follow_ups_of(user, 5),
+                   store.sightings_by(user, 5), store.sightings_about(user, 5))
+
+
 def week_start(day: date) -> date:
     """The Monday of ``day``'s week."""
     return day - timedelta(days=day.weekday())

@@ -11,11 +11,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from slack_sdk.errors import SlackApiError
-
 from bot.clock import Clock
 from bot.messages.sightings import TEXT_MAX, Amended
 from bot.services.directory import Directory
+from bot.services.ports import SlackFailure
 from bot.services.reflections import clean_text, cleaned_within
 from bot.store import Store
 
@@ -126,7 +125,7 @@ def check_person(about: str, directory: Directory | None) -> None:
         return
     try:
         person = directory.get(about)
-    except (SlackApiError, OSError):
+    except SlackFailure:
         raise InvalidSighting("Slack did not say who that is just now; please try again.",
                               "person") from None
     if person is None:
@@ -168,6 +167,63 @@ def save(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[
         text, blocks = message(store.sighting(sighting_id) or {})
         store.set_sighting_dm(sighting_id, store.queue_dm(about, "sighting", text, blocks, now))
     return sighting_id
+
+
+def quick_draft(command: Command, seer: str, behaviors: set[str]) -> Draft | None:
+    """The checked sighting of a quick ``/saw @name what they did`` (None when the command
+    opens the form); OwnSighting when the seer named themselves."""
+    if command.about == seer:
+        raise OwnSighting()
+    if command.action != "quick":
+        return None
+    return Draft(command.about, command.text).checked(seer, behaviors)
+
+
+def save_quick(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[str],
+               directory: Directory | None, message: Message,
+               channel: str | None = None) -> dict:
+    """``save`` for ``/saw``; the stored sighting."""
+    sighting_id = save(store, clock, seer, draft, behaviors=behaviors, directory=directory,
+                       message=message, channel=channel)
+    return store.sighting(sighting_id) or {"id": sighting_id}
+
+
+def mine(store: Store, seer: str, sighting_id: str) -> dict | None:
+    """The sighting ``seer`` recorded with this id (as a button carries it), else None."""
+    row = store.sighting(int(sighting_id)) if sighting_id.isdigit() else None
+    return row if row is not None and row["seer"] == seer else None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What a submitted sighting form did: nothing (sent twice), or the sighting as stored
+    (None: forgotten meanwhile) and, for "Add details", what changed."""
+
+    twice: bool
+    sighting: dict | None = None
+    amended: Amended | None = None
+
+
+def submit(store: Store, clock: Clock, seer: str, form: dict, draft: Draft, *,
+           behaviors: set[str], directory: Directory | None, message: Message,
+           permalink: str | None = None) -> Submitted:
+    """Save a submitted form once: a new sighting, or "Add details" to the one it was opened
+    for. InvalidSighting leaves everything as it was (the form can be sent again)."""
+    sighting_id, amended = form["sighting_id"], None
+    with store.batch():
+        if not store.close_modal(form["view_id"], clock.now()):
+            return Submitted(True)
+        if sighting_id is None:
+            sighting_id = save(store, clock, seer, draft, behaviors=behaviors,
+                               directory=directory, message=message, channel=form["channel"],
+                               permalink=permalink)
+        else:
+            amended = amend(store, clock, seer, sighting_id, draft, behaviors=behaviors,
+                            message=message)
+    saved = store.sighting(sighting_id)
+    if amended is not None and not amended.found:
+        saved = None
+    return Submitted(False, saved, amended)
 
 
 def amend(store: Store, clock: Clock, seer: str, sighting_id: int, draft: Draft, *,

@@ -20,7 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.messages import reflect as rb
 from bot.messages import sightings as sb
-from bot.services import reflections, sightings
+from bot.services import forms, reflections, sightings
 from bot.services.people import forget_person
 from bot.services.reflections import Draft
 from bot.services.sightings import InvalidSighting
@@ -32,10 +32,6 @@ from bot.worker import Handler
 log = logging.getLogger(__name__)
 REFLECT_PURPOSES = ("reflect", "reflect-home")
 SIGHTING_PURPOSE = "sighting"
-
-
-class NotYet(Exception):
-    """The work depends on an item still waiting in the inbox (the form's record): retried."""
 
 
 def request_key(kind: str, body: dict) -> str:
@@ -90,30 +86,22 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
         sighting_id = p.get("sighting_id")
         if p["purpose"] == SIGHTING_PURPOSE and sighting_id is None:  # queued by 0.10
             sighting_id, p = p.get("reflection_id"), {**p, "reflection_id": None}
-        store.record_modal(p["view_id"], p["user"], p["purpose"], clock.now(),
-                           channel=p.get("channel"), reflection_id=p.get("reflection_id"),
-                           sighting_id=sighting_id, follow_up_id=p.get("follow_up_id"))
+        forms.remember(store, clock, p["view_id"], p["user"], p["purpose"],
+                       channel=p.get("channel"), reflection_id=p.get("reflection_id"),
+                       sighting_id=sighting_id, follow_up_id=p.get("follow_up_id"))
 
     def form_record(p: dict[str, Any], purposes: tuple[str, ...]) -> dict | None:
         """The record of the form submitted, if leadbot opened it for this person."""
-        row = store.modal(p["view_id"])
-        if row is None and deps.inbox is not None and deps.inbox.waiting(
-                f"modal:{p['view_id']}"):
-            raise NotYet(f"the record of form {p['view_id']} is still in the inbox")
-        if row is None or row["user"] != p["user"] or row["purpose"] not in purposes:
-            log.warning("a form leadbot did not open for %s was submitted; ignored", p["user"])
-            return None
-        return row
+        waiting = deps.inbox.waiting if deps.inbox is not None else (lambda _key: False)
+        return forms.opened_for(store, p["view_id"], p["user"], purposes, waiting=waiting)
 
     def reflect_quick(p: dict[str, Any]) -> None:
-        reflection_id = reflections.save(store, clock, p["user"], Draft(p["text"], p["choice"]),
-                                         behaviors=set(deps.themes()),
-                                         channel=p.get("channel"), source="quick")
-        saved = store.reflection(reflection_id) or {}
+        saved = reflections.save_quick(store, clock, p["user"], Draft(p["text"], p["choice"]),
+                                       behaviors=set(deps.themes()), channel=p.get("channel"))
         answer(deps, p, {"response_type": "ephemeral",
-                             "text": rb.saved_text(saved.get("choice"), False),
-                             "blocks": rb.quick_saved(reflection_id, saved.get("text") or "",
-                                                      saved.get("choice"))})
+                         "text": rb.saved_text(saved.get("choice"), False),
+                         "blocks": rb.quick_saved(saved["id"], saved.get("text") or "",
+                                                  saved.get("choice"))})
         _later(deps, "home", p, {"user": p["user"]})
 
     def reflect_submit(p: dict[str, Any]) -> None:
@@ -123,73 +111,53 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
             return
         draft = Draft(p["text"], p.get("choice"), p.get("behavior"), bool(p.get("shared")),
                       bool(p.get("named")))
-        behaviors = set(deps.themes())
-        with store.batch():
-            if not store.close_modal(row["view_id"], clock.now()):
-                update_view(deps, p, rb.saved_modal())  # sent twice: saved the first time
-                return
-            amended = row["reflection_id"] is not None and reflections.amend(
-                store, clock, p["user"], row["reflection_id"], draft, behaviors=behaviors)
-            if not amended:  # a new reflection, or its quick version was forgotten meanwhile
-                reflections.save(store, clock, p["user"], draft, behaviors=behaviors,
-                                 channel=row["channel"], follow_up_id=row["follow_up_id"])
+        if not reflections.submit(store, clock, p["user"], row, draft,
+                                  behaviors=set(deps.themes())):
+            update_view(deps, p, rb.saved_modal())  # sent twice: saved the first time
+            return
         text = rb.saved_text(draft.choice, draft.shared, draft.named)
         update_view(deps, p, rb.saved_modal(text))
         if row["purpose"] == "reflect" and row["channel"]:
             _later(deps, "ephemeral", p, {"channel": row["channel"], "user": p["user"],
-                                              "text": text})
+                                          "text": text})
         _later(deps, "home", p, {"user": p["user"]})
 
-    def sighting_message(row: dict) -> str:
+    def sighting_message(row: dict) -> tuple[str, list[dict]]:
         return sb.sighting_dm(row, deps.themes())
 
     def saw_quick(p: dict[str, Any]) -> None:
         draft = sightings.Draft(**p["draft"])
         try:
-            sighting_id = sightings.save(store, clock, p["user"], draft,
+            saved = sightings.save_quick(store, clock, p["user"], draft,
                                          behaviors=set(deps.themes()),
                                          directory=deps.directory, message=sighting_message,
                                          channel=p.get("channel"))
         except InvalidSighting as exc:
             answer(deps, p, {"response_type": "ephemeral",
-                                 "text": f"Nothing was saved. {exc}",
-                                 "blocks": sb.help_blocks(str(exc))})
+                             "text": f"Nothing was saved. {exc}",
+                             "blocks": sb.help_blocks(str(exc))})
             return
-        saved = store.sighting(sighting_id) or {}
         answer(deps, p, {"response_type": "ephemeral", "text": sb.saved_text(saved),
-                             "blocks": sb.quick_saved(saved)})
+                         "blocks": sb.quick_saved(saved)})
 
     def sighting_submit(p: dict[str, Any]) -> None:
         row = form_record(p, (SIGHTING_PURPOSE,))
         if row is None:
             update_view(deps, p, sb.expired_modal())
             return
-        draft = sightings.Draft(**p["draft"])
-        behaviors = set(deps.themes())
-        sighting_id, amended = row["sighting_id"], None  # set for "Add details"
         try:
-            with store.batch():
-                if not store.close_modal(row["view_id"], clock.now()):
-                    update_view(deps, p, sb.already_saved_modal())  # sent twice
-                    return
-                if sighting_id is None:
-                    sighting_id = sightings.save(store, clock, p["user"], draft,
-                                                 behaviors=behaviors,
-                                                 directory=deps.directory,
-                                                 message=sighting_message,
-                                                 channel=row["channel"],
-                                                 permalink=p.get("permalink"))
-                else:
-                    amended = sightings.amend(store, clock, p["user"], sighting_id, draft,
-                                              behaviors=behaviors, message=sighting_message)
+            done = sightings.submit(store, clock, p["user"], row, sightings.Draft(**p["draft"]),
+                                    behaviors=set(deps.themes()), directory=deps.directory,
+                                    message=sighting_message, permalink=p.get("permalink"))
         except InvalidSighting as exc:  # rolled back, the form still open: it can be sent again
             update_view(deps, p, sb.not_saved_modal(str(exc)))
             return
-        saved = store.sighting(sighting_id)
-        if saved is None or (amended is not None and not amended.found):
+        if done.twice:
+            update_view(deps, p, sb.already_saved_modal())
+        elif done.sighting is None:
             update_view(deps, p, sb.gone_modal())
         else:
-            update_view(deps, p, sb.saved_modal(saved, amended))
+            update_view(deps, p, sb.saved_modal(done.sighting, done.amended))
 
     def forget(p: dict[str, Any]) -> None:
         # The worker is the only one handling items here: no need to wait for it.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -65,12 +64,10 @@ def handle_click(deps: Deps, client: WebClient, payload: dict[str, Any]) -> None
         return
     best_effort(client.chat_postEphemeral, channel=click.channel, user=click.user,
                 text=build_choice_confirmation(click.choice, outcome.previous))
-    post = deps.store.get_post(outcome.post_id)
-    if not post or not post.get("blocks"):
+    if not outcome.blocks:
         return
     channel = deps.channels.config_of(click.channel)
     show_names = bool(channel and channel.show_names)
-    blocks = with_counts(json.loads(post["blocks"]),
-                         build_counts_block(outcome.counts, show_names))
+    blocks = with_counts(outcome.blocks, build_counts_block(outcome.counts, show_names))
     client.chat_update(channel=click.channel, ts=click.message_ts, blocks=blocks,
-                       text=post["text"] or "")
+                       text=outcome.text)

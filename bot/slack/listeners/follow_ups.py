@@ -9,6 +9,7 @@ from slack_bolt import Ack, Respond
 from bot.clock import from_iso
 from bot.messages import ids
 from bot.messages.follow_up import follow_up_answered
+from bot.services import follow_ups
 from bot.slack.deps import Deps
 from bot.slack.listeners.reflect import refresh_home
 from bot.slack.registry import Registry
@@ -20,14 +21,13 @@ def on_outcome(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
     action = (body.get("actions") or [{}])[0]
     match = re.match(ids.FOLLOW_UP_ACTION_PATTERN, action.get("action_id", ""))
     user = (body.get("user") or {}).get("id", "")
-    value = action.get("value") or ""
-    row = deps.store.follow_up(int(value)) if value.isdigit() else None
-    if match is None or row is None or row["user"] != user:
+    outcome = match.group(1) if match else None
+    row = outcome and follow_ups.answer(deps.store, deps.clock, user,
+                                        action.get("value") or "", outcome)
+    if not row:
         respond(text="That follow-up is no longer stored (it may have been forgotten), so "
                      "nothing was recorded.", replace_original=False)
         return
-    outcome = match.group(1)
-    deps.store.answer_follow_up(row["id"], user, outcome, deps.clock.now())
     channel = deps.channels.config_of(row["channel"])
     tz = channel.tz if channel else deps.config.timezone
     blocks = follow_up_answered(row["id"], outcome, from_iso(row["chosen_at"]), row["channel"],

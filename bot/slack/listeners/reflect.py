@@ -19,7 +19,7 @@ from bot.messages import reflect as rb
 from bot.messages.follow_up import REFLECT_PLACEHOLDER
 from bot.messages.settings import settings_blocks
 from bot.messages.sightings import sightings_section
-from bot.services import reflections
+from bot.services import follow_ups, people, person_settings, reflections
 from bot.services.reflections import Draft, InvalidReflection
 from bot.slack.deferred import defer, request_key
 from bot.slack.deps import Deps
@@ -95,7 +95,7 @@ def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
     """``/reflect [text | history | stats | forget | help]``."""
     user, channel = body.get("user_id", ""), body.get("channel_id")
     request = reflections.parse_request(plain_from_slack(body.get("text") or ""))
-    store, tz = deps.store, deps.config.timezone
+    tz = deps.config.timezone
     if request.action == "open":
         problem = open_modal(deps, client, body.get("trigger_id", ""), user,
                              channel=_configured(deps, channel))
@@ -115,22 +115,19 @@ def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
                "choice": draft.choice, "response_url": body.get("response_url")}, user)
         ack()
     elif request.action == "history":
-        seen = sightings_section(store.sightings_by(user, 5), store.sightings_about(user, 5),
-                                    tz)
-        ack(blocks=rb.history_blocks(store.reflections_of(user, HISTORY_LIMIT),
-                                     deps.themes(), tz, store.follow_ups_of(user, 5), seen),
+        past = reflections.history(deps.store, user, HISTORY_LIMIT)
+        seen = sightings_section(past.seen_by, past.seen_about, tz)
+        ack(blocks=rb.history_blocks(past.reflections, deps.themes(), tz, past.follow_ups, seen),
             text="Your last reflections")
     elif request.action == "stats":
-        stats = reflections.personal_stats(store, user, tz, deps.clock.now())
+        stats = reflections.personal_stats(deps.store, user, tz, deps.clock.now())
         ack(blocks=rb.stats_blocks(stats, deps.themes()), text="Your numbers")
     elif request.action == "settings":
-        ack(blocks=settings_blocks(store.person_settings(user), deps.clock.now(),
+        ack(blocks=settings_blocks(person_settings.of(deps.store, user), deps.clock.now(),
                                    deps.user_tz(user)), text="Your settings")
     elif request.action == "forget":
-        held = store.held_about(user)
-        if deps.inbox is not None:
-            held["pending answers"] = deps.inbox.pending_for(user)
-        ack(blocks=rb.forget_confirm(held), text="Delete everything leadbot keeps about you?")
+        ack(blocks=rb.forget_confirm(people.held(deps.store, deps.inbox, user)),
+            text="Delete everything leadbot keeps about you?")
     else:
         ack(blocks=rb.help_blocks(request.text if request.action == "unknown" else None),
             text="What /reflect can do")
@@ -163,17 +160,17 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
         body.get("channel") or {}).get("id")
     reflection = follow_up = None
     if value.startswith(ids.FOLLOW_UP_REFLECT_PREFIX):
-        key = value.removeprefix(ids.FOLLOW_UP_REFLECT_PREFIX)
-        follow_up = deps.store.follow_up(int(key)) if key.isdigit() else None
-        if follow_up is None or follow_up["user"] != user:
+        follow_up = follow_ups.mine(deps.store, user,
+                                    value.removeprefix(ids.FOLLOW_UP_REFLECT_PREFIX))
+        if follow_up is None:
             ack()
             respond(text="That follow-up is no longer stored (it may have been forgotten).",
                     replace_original=False)
             return
         channel = follow_up["channel"]
     elif value.isdigit():
-        reflection = deps.store.reflection(int(value))
-        if reflection is None or reflection["user"] != user:
+        reflection = reflections.mine(deps.store, user, value)
+        if reflection is None:
             ack()
             respond(text="That reflection is no longer stored (it may have been forgotten).",
                     replace_original=False)

@@ -111,11 +111,7 @@ def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
         if request.action == "help":
             ack(blocks=sb.help_blocks(), text="What /saw can do")
             return
-        draft = None
-        if request.about == user:
-            raise OwnSighting()
-        if request.action == "quick":
-            draft = Draft(request.about, request.text).checked(user, set(deps.themes()))
+        draft = sightings.quick_draft(request, user, set(deps.themes()))
         channel, problem = command_channel(deps, client, body)
         if problem:
             ack(text=problem)
@@ -183,8 +179,8 @@ def on_details(ack: Ack, body: dict, client: WebClient, respond: Respond,
     """"Add details" after a quick ``/saw``: the form, prefilled with that sighting."""
     user = (body.get("user") or {}).get("id", "")
     value = ((body.get("actions") or [{}])[0]).get("value") or ""
-    sighting = deps.store.sighting(int(value)) if value.isdigit() else None
-    if sighting is None or sighting["seer"] != user:
+    sighting = sightings.mine(deps.store, user, value)
+    if sighting is None:
         ack()
         respond(text="That sighting is no longer stored (it may have been forgotten).",
                 replace_original=False)
