@@ -34,8 +34,8 @@ from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.deps import Deps
 from bot.slack.errors import describe, is_permanent
+from bot.slack.inbox_handlers import handlers, many_handlers
 from bot.slack.outbound import SlackOutbound
-from bot.slack.work import handlers, many_handlers
 from bot.store import Store
 from bot.worker import Worker
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
+from functools import lru_cache
 
 from bot import __version__
 from bot.channels import Channels
@@ -27,7 +28,13 @@ def next_run(channel: Channel, kind: str, now: datetime) -> datetime | None:
     cron = channel.schedules().get(kind)
     if not cron:
         return None
-    return parse_cron(cron, channel.tz).get_next_fire_time(None, now)
+    return _next_fire(cron, channel.tz, now)
+
+
+@lru_cache(maxsize=1024)
+def _next_fire(cron: str, tz: tzinfo, now: datetime) -> datetime | None:
+    # thousands of channels share a few schedules: `check-config` asks once for each
+    return parse_cron(cron, tz).get_next_fire_time(None, now)
 
 
 def find_channel(config: Config, channels: Channels, arg: str) -> Channel | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
-from functools import lru_cache
+from datetime import datetime
 
 from bot.config import Channel, Config
-from bot.cron import parse_cron
+from bot.services.admin import next_run
 from bot.words import plural
 
 
@@ -14,16 +13,10 @@ def channel_summary(config: Config, channel: Channel, now: datetime) -> str:
     """``C0123 (Europe/London): prompt "0 9 * * MON" next Mon 30 Nov 09:00 GMT; ...``."""
     parts = []
     for kind, cron in channel.schedules().items():
-        nxt = _next_run(cron, channel.tz, now)
+        nxt = next_run(channel, kind, now)
         when = nxt.strftime("%a %d %b %H:%M %Z") if nxt else "never"
         parts.append(f'{kind} "{cron}" next {when}')
     themes = channel.behaviors or tuple(config.library.behaviors)
     nudges = len(config.library.nudges_for(themes))
     return (f"{channel.channel} ({channel.tz.key}): " + "; ".join(parts)
             + f"; {plural(len(themes), 'theme')}, {plural(nudges, 'nudge')}")
-
-
-@lru_cache(maxsize=1024)
-def _next_run(cron: str, tz: tzinfo, now: datetime) -> datetime | None:
-    # thousands of channels share a few schedules: `check-config` asks once for each
-    return parse_cron(cron, tz).get_next_fire_time(None, now)
