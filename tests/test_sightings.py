@@ -46,10 +46,6 @@ def person(user_id: str, *, is_bot: bool = False, deleted: bool = False) -> Pers
     return Person(user_id, user_id.lower(), ZoneInfo("Europe/London"), is_bot, deleted)
 
 
-def message(row: dict) -> tuple[str, list[dict]]:
-    return sb.sighting_dm(row, THEMES)
-
-
 # --- reading /saw -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, action, about, words", [
@@ -152,7 +148,7 @@ def test_check_person_accepts_and_skips_without_a_directory():
 def test_save_stores_and_queues_the_dm(store, clock):
     directory = Directory({ABOUT: person(ABOUT)})
     sighting_id = sightings.save(store, clock, SEER, Draft(ABOUT, "asked the quiet ones"),
-                                 behaviors=set(THEMES), directory=directory, message=message,
+                                 themes=THEMES, directory=directory,
                                  channel="C0123TEAM", permalink="https://x.slack.com/p1")
     row = store.sighting(sighting_id)
     assert {k: row[k] for k in ("seer", "about", "text", "behavior", "channel", "permalink",
@@ -171,15 +167,15 @@ def test_save_refuses_and_stores_nothing(store, clock):
     directory = Directory({ABOUT: person(ABOUT, deleted=True)})
     for draft in (Draft(ABOUT, "fine words"), Draft(SEER, "me"), Draft(ABOUT, "")):
         with pytest.raises(InvalidSighting):
-            sightings.save(store, clock, SEER, draft, behaviors=set(THEMES),
-                           directory=directory, message=message)
+            sightings.save(store, clock, SEER, draft, themes=THEMES,
+                           directory=directory)
     assert store.sightings_by(SEER) == [] and store.dms_to(ABOUT) == []
 
 
 def test_anonymous_dm_does_not_name_the_seer(store, clock):
     sighting_id = sightings.save(store, clock, SEER, Draft(ABOUT, "held the line", "go-to-gemba",
                                                            anonymous=True),
-                                 behaviors=set(THEMES), directory=None, message=message)
+                                 themes=THEMES, directory=None)
     [dm] = store.dms_to(ABOUT)
     assert SEER not in dm["text"] and SEER not in dm["blocks"]
     assert "A teammate saw good leadership in you" in dm["text"]
@@ -189,16 +185,15 @@ def test_anonymous_dm_does_not_name_the_seer(store, clock):
 
 def test_amend_follows_the_final_choice_while_the_dm_waits(store, clock):
     sighting_id = sightings.save(store, clock, SEER, Draft(ABOUT, "ran the retro"),
-                                 behaviors=set(THEMES), directory=None, message=message)
+                                 themes=THEMES, directory=None)
     clock.advance(timedelta(minutes=2))
     change = Draft(None, "ran the retro, and let the newest person lead it",
                    "respect-for-people", anonymous=True, in_digest=False)
     # someone else cannot change it
-    assert sightings.amend(store, clock, OTHER, sighting_id, change, behaviors=set(THEMES),
-                           message=message) == sightings.Amended(False)
+    assert sightings.amend(store, clock, OTHER, sighting_id, change,
+                           themes=THEMES) == sightings.Amended(False)
     assert store.sighting(sighting_id)["text"] == "ran the retro"
-    outcome = sightings.amend(store, clock, SEER, sighting_id, change, behaviors=set(THEMES),
-                              message=message)
+    outcome = sightings.amend(store, clock, SEER, sighting_id, change, themes=THEMES)
     assert outcome == sightings.Amended(True, "rewritten")
     row = store.sighting(sighting_id)
     assert (row["about"], row["anonymous"], row["in_digest"], row["behavior"]) == (
@@ -210,14 +205,14 @@ def test_amend_follows_the_final_choice_while_the_dm_waits(store, clock):
     assert store.claim_dm(dm["id"])
     store.finish_dm(dm["id"], "sent", clock.now())
     later = sightings.amend(store, clock, SEER, sighting_id, Draft(None, "named after all"),
-                            behaviors=set(THEMES), message=message)
+                            themes=THEMES)
     assert later == sightings.Amended(True, "sent")
     assert "newest person" in store.dms_to(ABOUT)[0]["blocks"]
     with pytest.raises(InvalidSighting):
         sightings.amend(store, clock, SEER, sighting_id, Draft(None, ""),
-                        behaviors=set(THEMES), message=message)
-    assert sightings.amend(store, clock, SEER, 999, change, behaviors=set(THEMES),
-                           message=message) == sightings.Amended(False)
+                        themes=THEMES)
+    assert sightings.amend(store, clock, SEER, 999, change,
+                           themes=THEMES) == sightings.Amended(False)
 
 
 # --- the store's queries ----------------------------------------------------------------------
@@ -260,12 +255,10 @@ def test_digest_sightings(store):
 
 
 def test_forget_removes_what_they_saw_and_what_was_seen_in_them(store, clock):
-    sightings.save(store, clock, SEER, Draft(ABOUT, "one"), behaviors=set(), directory=None,
-                   message=message)
-    sightings.save(store, clock, OTHER, Draft(SEER, "two"), behaviors=set(), directory=None,
-                   message=message)
-    kept = sightings.save(store, clock, OTHER, Draft(ABOUT, "three"), behaviors=set(),
-                          directory=None, message=message)
+    sightings.save(store, clock, SEER, Draft(ABOUT, "one"), themes={}, directory=None)
+    sightings.save(store, clock, OTHER, Draft(SEER, "two"), themes={}, directory=None)
+    kept = sightings.save(store, clock, OTHER, Draft(ABOUT, "three"), themes={},
+                          directory=None)
     assert store.held_sightings(SEER) == {"sightings": 1, "sightings_about": 1}
     assert store.forget_sightings(SEER) == {"sightings": 1, "sightings_about": 1,
                                             "sighting_dms": 1, "sent_dms": 0}
@@ -369,8 +362,8 @@ def test_dm_words(extra, shows, hides):
 
 def test_forget_removes_a_sent_dm_quoting_the_seer(store, clock):
     # the text of a DM already sent stays in the outbox: forgetting the seer removes it too
-    sightings.save(store, clock, SEER, Draft(ABOUT, "kept the line calm"), behaviors=set(),
-                   directory=None, message=message)
+    sightings.save(store, clock, SEER, Draft(ABOUT, "kept the line calm"), themes={},
+                   directory=None)
     [dm] = store.pending_dms()
     assert store.claim_dm(dm["id"])
     store.finish_dm(dm["id"], "sent", clock.now())

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.clock import Clock
-from bot.messages.sightings import TEXT_MAX, Amended
+from bot.messages.sightings import TEXT_MAX, Amended, sighting_dm
 from bot.services.directory import Directory
 from bot.services.ports import SlackFailure
 from bot.services.reflections import clean_text, cleaned_within
@@ -24,9 +24,6 @@ OWN_WORDS = ("Noticing your own good work counts too — but a sighting is about
 # A user mention as Slack escapes it (should_escape: true): <@U123> or <@U123|name>.
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _LEADING = re.compile(r"^[\s:,;.\-–—]+")
-
-# How the DM to the person seen is worded: a stored sighting in, (text, blocks) out.
-Message = Callable[[dict], tuple[str, list[dict]]]
 
 
 class InvalidSighting(ValueError):
@@ -147,8 +144,8 @@ def check(draft: Draft, seer: str, *, behaviors: set[str],
     return good
 
 
-def save(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[str],
-         directory: Directory | None, message: Message, channel: str | None = None,
+def save(store: Store, clock: Clock, seer: str, draft: Draft, *, themes: dict[str, str],
+         directory: Directory | None, channel: str | None = None,
          permalink: str | None = None) -> int:
     """Check and store a new sighting, and queue the DM that tells the person seen.
 
@@ -156,7 +153,7 @@ def save(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[
     when that person's settings allow. A later "Add details" rewrites it while it still waits
     (see ``amend``), so it follows the seer's final choice of words and anonymity.
     """
-    good = check(draft, seer, behaviors=behaviors, directory=directory)
+    good = check(draft, seer, behaviors=set(themes), directory=directory)
     about = good.about or ""
     now = clock.now()
     with store.batch():
@@ -164,7 +161,7 @@ def save(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[
             seer=seer, about=about, text=good.text, at=now, behavior=good.behavior,
             channel=channel, permalink=permalink, anonymous=good.anonymous,
             in_digest=good.in_digest)
-        text, blocks = message(store.sighting(sighting_id) or {})
+        text, blocks = sighting_dm(store.sighting(sighting_id) or {}, themes)
         store.set_sighting_dm(sighting_id, store.queue_dm(about, "sighting", text, blocks, now))
     return sighting_id
 
@@ -179,12 +176,11 @@ def quick_draft(command: Command, seer: str, behaviors: set[str]) -> Draft | Non
     return Draft(command.about, command.text).checked(seer, behaviors)
 
 
-def save_quick(store: Store, clock: Clock, seer: str, draft: Draft, *, behaviors: set[str],
-               directory: Directory | None, message: Message,
-               channel: str | None = None) -> dict:
+def save_quick(store: Store, clock: Clock, seer: str, draft: Draft, *, themes: dict[str, str],
+               directory: Directory | None, channel: str | None = None) -> dict:
     """``save`` for ``/saw``; the stored sighting."""
-    sighting_id = save(store, clock, seer, draft, behaviors=behaviors, directory=directory,
-                       message=message, channel=channel)
+    sighting_id = save(store, clock, seer, draft, themes=themes, directory=directory,
+                       channel=channel)
     return store.sighting(sighting_id) or {"id": sighting_id}
 
 
@@ -205,7 +201,7 @@ class Submitted:
 
 
 def submit(store: Store, clock: Clock, seer: str, form: dict, draft: Draft, *,
-           behaviors: set[str], directory: Directory | None, message: Message,
+           themes: dict[str, str], directory: Directory | None,
            permalink: str | None = None) -> Submitted:
     """Save a submitted form once: a new sighting, or "Add details" to the one it was opened
     for. InvalidSighting leaves everything as it was (the form can be sent again)."""
@@ -214,12 +210,10 @@ def submit(store: Store, clock: Clock, seer: str, form: dict, draft: Draft, *,
         if not store.close_modal(form["view_id"], clock.now()):
             return Submitted(True)
         if sighting_id is None:
-            sighting_id = save(store, clock, seer, draft, behaviors=behaviors,
-                               directory=directory, message=message, channel=form["channel"],
-                               permalink=permalink)
+            sighting_id = save(store, clock, seer, draft, themes=themes, directory=directory,
+                               channel=form["channel"], permalink=permalink)
         else:
-            amended = amend(store, clock, seer, sighting_id, draft, behaviors=behaviors,
-                            message=message)
+            amended = amend(store, clock, seer, sighting_id, draft, themes=themes)
     saved = store.sighting(sighting_id)
     if amended is not None and not amended.found:
         saved = None
@@ -227,19 +221,19 @@ def submit(store: Store, clock: Clock, seer: str, form: dict, draft: Draft, *,
 
 
 def amend(store: Store, clock: Clock, seer: str, sighting_id: int, draft: Draft, *,
-          behaviors: set[str], message: Message) -> Amended:
+          themes: dict[str, str]) -> Amended:
     """Change one of ``seer``'s sightings (words, theme, anonymity, digest) and rewrite its DM
     if it has not left yet. Whom it is about stays as first recorded."""
     existing = store.sighting(sighting_id)
     if existing is None or existing["seer"] != seer:
         return Amended(False)
-    good = draft.words_checked(behaviors)
+    good = draft.words_checked(set(themes))
     with store.batch():
         if not store.update_sighting(sighting_id, seer, text=good.text, behavior=good.behavior,
                                      anonymous=good.anonymous, in_digest=good.in_digest,
                                      at=clock.now()):
             return Amended(False)
-        text, blocks = message(store.sighting(sighting_id) or {})
+        text, blocks = sighting_dm(store.sighting(sighting_id) or {}, themes)
         if store.rewrite_sighting_dm(sighting_id, text, blocks):
             return Amended(True, "rewritten")
         return Amended(True, store.sighting_dm_status(sighting_id))

@@ -122,16 +122,11 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
                                           "text": text})
         _later(deps, "home", p, {"user": p["user"]})
 
-    def sighting_message(row: dict) -> tuple[str, list[dict]]:
-        return sb.sighting_dm(row, deps.themes())
-
     def saw_quick(p: dict[str, Any]) -> None:
         draft = sightings.Draft(**p["draft"])
         try:
-            saved = sightings.save_quick(store, clock, p["user"], draft,
-                                         behaviors=set(deps.themes()),
-                                         directory=deps.directory, message=sighting_message,
-                                         channel=p.get("channel"))
+            saved = sightings.save_quick(store, clock, p["user"], draft, themes=deps.themes(),
+                                         directory=deps.directory, channel=p.get("channel"))
         except InvalidSighting as exc:
             answer(deps, p, {"response_type": "ephemeral",
                              "text": f"Nothing was saved. {exc}",
@@ -147,8 +142,8 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
             return
         try:
             done = sightings.submit(store, clock, p["user"], row, sightings.Draft(**p["draft"]),
-                                    behaviors=set(deps.themes()), directory=deps.directory,
-                                    message=sighting_message, permalink=p.get("permalink"))
+                                    themes=deps.themes(), directory=deps.directory,
+                                    permalink=p.get("permalink"))
         except InvalidSighting as exc:  # rolled back, the form still open: it can be sent again
             update_view(deps, p, sb.not_saved_modal(str(exc)))
             return

@@ -47,11 +47,6 @@ def parse_values(values: dict) -> Draft:
                  in_digest=sb.LEAVE_OUT not in ticked)
 
 
-def _message(deps: Deps) -> sightings.Message:
-    """How the DM to the person seen is worded, with this workspace's themes."""
-    return lambda row: sb.sighting_dm(row, deps.themes())
-
-
 def command_channel(deps: Deps, client: WebClient,
                     body: dict) -> tuple[str | None, str | None]:
     """The channel a ``/saw`` belongs to, and None or what to tell the seer.
