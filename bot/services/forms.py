@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from bot.channels import Channels
 from bot.clock import Clock
 from bot.store import Store
 
@@ -37,3 +39,32 @@ def opened_for(store: Store, view_id: str, user: str, purposes: tuple[str, ...],
         log.warning("a form leadbot did not open for %s was submitted; ignored", user)
         return None
     return row
+
+
+def kept_channel(channels: Channels, channel_id: str | None) -> str | None:
+    """The channel ID if it is one of leadbot's channels (reflections keep only those)."""
+    return channel_id if channel_id and channels.config_of(channel_id) else None
+
+
+@dataclass(frozen=True)
+class ReflectForm:
+    """Where a reflection form belongs: ``purpose`` says where to confirm ("reflect": in the
+    channel it came from; "reflect-home": in the form itself), ``channel`` whose digest a
+    shared reflection joins, ``named`` whether that digest names its authors."""
+
+    purpose: str
+    channel: str | None
+    named: bool
+
+
+def reflect_form(channels: Channels, channel_id: str | None, *,
+                 follow_up: bool = False) -> ReflectForm:
+    """Where a reflection form opened from ``channel_id`` belongs. From the Home tab or a
+    follow-up DM the person is not looking at a channel, so the form confirms itself; outside
+    any channel, a shared reflection goes to the team's channel when leadbot has only one."""
+    channel = kept_channel(channels, channel_id)
+    purpose = "reflect" if channel and not follow_up else "reflect-home"
+    if channel is None:
+        channel = channels.default()
+    config = channels.config_of(channel) if channel else None
+    return ReflectForm(purpose, channel, bool(config and config.show_names))

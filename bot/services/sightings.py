@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from bot.channels import Channels
 from bot.clock import Clock
 from bot.messages.sightings import TEXT_MAX, Amended, sighting_dm
 from bot.services.directory import Directory
@@ -111,6 +112,13 @@ class Draft:
                                   "behavior")
         return replace(self, text=check_text(self.text), anonymous=bool(self.anonymous),
                        in_digest=bool(self.in_digest))
+
+
+def home_channel(channels: Channels, channel_id: str | None, *, direct: bool) -> str | None:
+    """The channel a sighting belongs to: the one it was recorded in, unless that was a DM or
+    group DM; then, like one written from the Home tab, the team's channel when leadbot has
+    only one (else no digest)."""
+    return channels.default() if direct else channel_id
 
 
 def check_person(about: str, directory: Directory | None) -> None:

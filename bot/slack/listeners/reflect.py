@@ -19,7 +19,7 @@ from bot.messages import reflect as rb
 from bot.messages.follow_up import REFLECT_PLACEHOLDER
 from bot.messages.settings import settings_blocks
 from bot.messages.sightings import sightings_section
-from bot.services import follow_ups, people, person_settings, reflections
+from bot.services import follow_ups, forms, people, person_settings, reflections
 from bot.services.reflections import Draft, InvalidReflection
 from bot.slack.deferred import defer, request_key
 from bot.slack.deps import Deps
@@ -45,29 +45,13 @@ def refresh_home(deps: Deps, user: str) -> None:
     _later(deps, "home", {"user": user}, user)
 
 
-def _configured(deps: Deps, channel_id: str | None) -> str | None:
-    """The channel ID if it is one of leadbot's channels (reflections keep only those)."""
-    return channel_id if channel_id and deps.channels.config_of(channel_id) else None
-
-
-def _named(deps: Deps, channel_id: str | None) -> bool:
-    """Whether the channel's digest names the authors of shared reflections."""
-    channel = deps.channels.config_of(channel_id) if channel_id else None
-    return bool(channel and channel.show_names)
-
-
 def open_modal(deps: Deps, client: WebClient, trigger_id: str, user: str, *,
                channel: str | None, reflection: dict | None = None,
                follow_up: dict | None = None) -> str | None:
     """Open the reflection form and remember it; None, or what went wrong, for the person."""
     themes = deps.themes()
-    # Where to confirm: in the channel the form came from, else (the Home tab, a follow-up
-    # DM: the person is not looking at a channel) in the form itself.
-    purpose = "reflect" if channel and not follow_up else "reflect-home"
-    if channel is None:
-        # from the Home tab with one team channel: a shared reflection goes to its digest
-        channel = deps.channels.default()
-    named = _named(deps, channel)
+    form = forms.reflect_form(deps.channels, channel, follow_up=follow_up is not None)
+    named = form.named
     if reflection:
         view = rb.reflect_modal(themes, text=reflection["text"] or "",
                                 choice=reflection["choice"], theme=reflection["behavior"],
@@ -85,7 +69,7 @@ def open_modal(deps: Deps, client: WebClient, trigger_id: str, user: str, *,
     view_id = opened["view"]["id"]
     # Through the inbox, like the submission that will follow it: a locked database delays it.
     defer(deps, "modal", f"modal:{view_id}",
-          {"view_id": view_id, "user": user, "purpose": purpose, "channel": channel,
+          {"view_id": view_id, "user": user, "purpose": form.purpose, "channel": form.channel,
            "reflection_id": reflection["id"] if reflection else None,
            "follow_up_id": follow_up["id"] if follow_up else None}, user)
     return None
@@ -98,7 +82,7 @@ def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
     tz = deps.config.timezone
     if request.action == "open":
         problem = open_modal(deps, client, body.get("trigger_id", ""), user,
-                             channel=_configured(deps, channel))
+                             channel=channel)
         if problem:
             ack(text=problem)
         else:
@@ -111,8 +95,9 @@ def on_command(ack: Ack, body: dict, client: WebClient, deps: Deps) -> None:
             return
         # saved by the worker, which answers through response_url; a replay is dropped
         defer(deps, "reflect_quick", request_key("command", body),
-              {"user": user, "channel": _configured(deps, channel), "text": draft.text,
-               "choice": draft.choice, "response_url": body.get("response_url")}, user)
+              {"user": user, "channel": forms.kept_channel(deps.channels, channel),
+               "text": draft.text, "choice": draft.choice,
+               "response_url": body.get("response_url")}, user)
         ack()
     elif request.action == "history":
         past = reflections.history(deps.store, user, HISTORY_LIMIT)
@@ -177,7 +162,7 @@ def on_open(ack: Ack, body: dict, client: WebClient, respond: Respond,
             return
         channel = reflection["channel"] or channel
     problem = open_modal(deps, client, body.get("trigger_id", ""), user,
-                         channel=_configured(deps, channel), reflection=reflection,
+                         channel=channel, reflection=reflection,
                          follow_up=follow_up)
     ack()
     if problem and body.get("response_url"):

@@ -55,7 +55,7 @@ def command_channel(deps: Deps, client: WebClient,
     when there is only one (else to no digest), with no Slack lookup."""
     channel = body.get("channel_id")
     if is_direct_conversation(channel, body.get("channel_name")):
-        return deps.channels.default(), None
+        return sightings.home_channel(deps.channels, channel, direct=True), None
     return channel, channel_problem(deps, client, channel)
 
 
@@ -204,8 +204,8 @@ def on_shortcut(ack: Ack, body: dict, client: WebClient, respond: Respond,
     author = message.get("user")
     if message.get("bot_id") or author == user:
         author = None  # an app's message, or one's own: the seer picks the person
-    if is_direct_conversation(channel, where.get("name")):
-        channel = deps.channels.default()  # a DM belongs where a /saw from a DM does
+    channel = sightings.home_channel(deps.channels, channel,
+                                     direct=is_direct_conversation(channel, where.get("name")))
     problem = open_modal(deps, client, body.get("trigger_id", ""), user, channel=channel,
                          about=author, permalink=permalink)
     ack()
