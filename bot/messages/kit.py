@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import from_iso
 
 Block = dict[str, Any]
+View = dict[str, Any]  # a modal or the Home tab
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks and the pages of each
 # block and object); the fake Slack's table (bot/sandbox/workspace/blockkit.py) holds them all.
@@ -98,9 +99,6 @@ def theme_input(themes: dict[str, str], chosen: str | None, ids_pair: tuple[str,
 def quote(text: str) -> str:
     """Slack blockquote: every line prefixed with '>'."""
     return "\n".join(f">{line}" if line else ">" for line in text.splitlines())
-
-
-View = dict[str, Any]
 
 
 def day_text(at: str, tz: ZoneInfo) -> str:
