@@ -125,11 +125,11 @@ def check_config(env: Env, path: Path | None) -> None:
     library = config.library
     click.echo(f"{config.path}: OK: {len(config.channels)} channel(s), library "
                f"{config.library_path} ({len(library.nudges)} nudges, "
-               f"{len(library.behaviors)} themes)")
+               f"{len(library.themes)} themes)")
     now = env.clock.now()
     for channel in config.channels:
         click.echo("  " + channel_summary(config, channel, now))
-    for warning in scale_warnings(config, now):
+    for warning in (*config.notes, *scale_warnings(config, now)):
         click.echo(f"warning: {warning}", err=True)
 
 

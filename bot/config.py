@@ -113,13 +113,13 @@ def _user_id(value: str) -> str:
     return value
 
 
-def _known_behavior(value: str, info: ValidationInfo) -> str:
-    """A behaviour the prompt library declares (checked when the library's ids are known)."""
-    known: list[str] = (info.context or {}).get("behaviors", [])
+def _known_theme(value: str, info: ValidationInfo) -> str:
+    """A theme the prompt library declares (checked when the library's ids are known)."""
+    known: list[str] = (info.context or {}).get("themes", [])
     if known and value not in known:
         close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
-        raise ValueError(f"unknown behaviour '{value}'; {hint}")
+        raise ValueError(f"unknown theme '{value}'; {hint}")
     return value
 
 
@@ -169,8 +169,8 @@ class ChannelConfig(_CalendarKeys):
     prompt: str | None = None
     nudges: str | None = None
     digest: str | None = None
-    behaviors: Annotated[list[Annotated[str, AfterValidator(_known_behavior)]],
-                         Field(min_length=1)] | None = None
+    themes: Annotated[list[Annotated[str, AfterValidator(_known_theme)]],
+                      Field(min_length=1)] | None = None
     show_names: bool = False
 
     @field_validator("channel")
@@ -216,7 +216,7 @@ class Channel:
     prompt: str | None
     nudges: str | None
     digest: str | None
-    behaviors: tuple[str, ...] | None
+    themes: tuple[str, ...] | None
     show_names: bool = False
     calendar: Calendar = field(default_factory=Calendar)
     follow_up_days: int = 3
@@ -244,6 +244,8 @@ class Config:
     concurrency: int = 8
     retention_days: int = 365
     quiet_after: int = 3
+    # old key names read as today's (``behaviors`` for ``themes``): warnings for check-config
+    notes: tuple[Problem, ...] = ()
 
     def channel(self, ref: str) -> Channel | None:
         """The channel configured as ``ref`` (an ID or #name)."""
@@ -259,6 +261,7 @@ def load_config(path: Path) -> Config:
 def _load_config(path: Path) -> Config:
     loaded = load_yaml(path)
     data = loaded.data if isinstance(loaded.data, dict) else {}
+    notes = _old_names(loaded, data.get("channels"))
     raw_library = data.get("library")
     library_path = DEFAULT_LIBRARY
     if isinstance(raw_library, str) and raw_library:
@@ -269,21 +272,21 @@ def _load_config(path: Path) -> Config:
     problems: list[Problem] = []
     known: list[str] = []
     try:
-        library = load_library(library_path)
-        known = list(library.behaviors)
+        library = load_library(library_path, notes)
+        known = list(library.themes)
     except FileProblems as exc:
         problems.extend(_library_problems(loaded, raw_library, library_path, exc.problems))
-        known = list(getattr(exc, "behaviors", ()))
+        known = list(getattr(exc, "themes", ()))
     parsed: ConfigFile | None = None
     try:
-        parsed = validate(loaded, ConfigFile, context={"behaviors": known},
+        parsed = validate(loaded, ConfigFile, context={"themes": known},
                           what="configuration")
     except FileProblems as exc:
         problems.extend(exc.problems)
     channels = data.get("channels")
     problems.extend(_duplicates(loaded, channels))
     problems.extend(_unscheduled(loaded, channels))
-    problems.extend(_behaviors_twice(loaded, channels))
+    problems.extend(_themes_twice(loaded, channels))
     if problems or parsed is None or library is None:
         raise FileProblems(sorted(unique_problems(problems),
                                   key=lambda p: (p.file != loaded.file, p.line or 0)))
@@ -296,7 +299,7 @@ def _load_config(path: Path) -> Config:
             prompt=c.prompt,
             nudges=c.nudges,
             digest=c.digest,
-            behaviors=tuple(c.behaviors) if c.behaviors else None,
+            themes=tuple(c.themes) if c.themes else None,
             show_names=c.show_names,
             calendar=_shared_calendar(calendars, parsed, c),
             follow_up_days=_pick(c.follow_up_days, parsed.follow_up_days, 3),
@@ -309,7 +312,7 @@ def _load_config(path: Path) -> Config:
     return Config(path, default_tz, tuple(parsed.admins), library_path, library, channels,
                   missed_run_grace=timedelta(minutes=parsed.missed_run_grace),
                   concurrency=parsed.concurrency, retention_days=parsed.retention_days,
-                  quiet_after=parsed.quiet_after)
+                  quiet_after=parsed.quiet_after, notes=tuple(notes))
 
 
 def _pick(*values):
@@ -375,22 +378,29 @@ def _misspelt_schedule(channel: dict) -> bool:
     return False
 
 
-def _behaviors_twice(loaded: LoadedYaml, channels: object) -> list[Problem]:
-    """A behaviour listed twice in a channel (on the raw data, like the checks above)."""
+def _old_names(loaded: LoadedYaml, channels: object) -> list[Problem]:
+    """Read a channel's ``behaviors:`` (its name until 0.11) as ``themes:``; a warning each."""
+    found = [loaded.rename_key(("channels", index), "behaviors", "themes")
+             for index in range(len(channels) if isinstance(channels, list) else 0)]
+    return [problem for problem in found if problem is not None]
+
+
+def _themes_twice(loaded: LoadedYaml, channels: object) -> list[Problem]:
+    """A theme listed twice in a channel (on the raw data, like the checks above)."""
     out: list[Problem] = []
     for index, channel in enumerate(channels if isinstance(channels, list) else []):
-        behaviors = channel.get("behaviors") if isinstance(channel, dict) else None
+        themes = channel.get("themes") if isinstance(channel, dict) else None
         first: dict[str, int] = {}
-        for item, behavior in enumerate(behaviors if isinstance(behaviors, list) else []):
-            if not isinstance(behavior, str):
+        for item, theme in enumerate(themes if isinstance(themes, list) else []):
+            if not isinstance(theme, str):
                 continue
-            path = ("channels", index, "behaviors", item)
-            if behavior in first:
+            path = ("channels", index, "themes", item)
+            if theme in first:
                 out.append(Problem(loaded.file, loaded.line_for(path), format_path(path),
-                                   f"'{behavior}' is listed twice (first at line "
-                                   f"{first[behavior]}); list each behaviour once"))
+                                   f"'{theme}' is listed twice (first at line "
+                                   f"{first[theme]}); list each theme once"))
             else:
-                first[behavior] = loaded.line_for(path) or 0
+                first[theme] = loaded.line_for(path) or 0
     return out
 
 

@@ -1,4 +1,4 @@
-"""The prompt library (the refrain and the behaviour nudges) and the per-channel rotation."""
+"""The prompt library (the refrain, its themes and their nudges) and the per-channel rotation."""
 
 from __future__ import annotations
 
@@ -56,18 +56,19 @@ class Refrain(_Strict):
     ]
 
 
-class Behavior(_Strict):
-    """A behaviour theme: its display name and a one-sentence summary."""
+class Theme(_Strict):
+    """A theme the bot teaches (a behaviour of lean leadership): its display name and a
+    one-sentence summary."""
 
     name: Annotated[Text, StringConstraints(max_length=NAME_MAX)]
     summary: Annotated[Text, StringConstraints(max_length=CONTEXT_MAX)]
 
 
 class Nudge(_Strict):
-    """One behaviour nudge."""
+    """One nudge: a short, concrete suggestion on one theme."""
 
     id: str
-    behavior: str
+    theme: str
     text: Annotated[Text, StringConstraints(max_length=NUDGE_MAX)]
 
     @field_validator("id")
@@ -79,27 +80,27 @@ class Nudge(_Strict):
         return value
 
 
-def _behavior_id(value: str) -> str:
+def _theme_id(value: str) -> str:
     if not re.match(_ID, value):
-        raise ValueError(f"'{value}' is not a valid behaviour id: use lowercase letters, digits "
+        raise ValueError(f"'{value}' is not a valid theme id: use lowercase letters, digits "
                          "and hyphens")
     return value
 
 
 class Library(_Strict):
     """The whole prompt library, each part validated; ``load_library`` also checks across
-    parts (unique nudge ids, declared behaviours, no theme without nudges)."""
+    parts (unique nudge ids, declared themes, no theme without nudges)."""
 
     version: int = 1
     refrain: Refrain
-    behaviors: Annotated[dict[Annotated[str, AfterValidator(_behavior_id)], Behavior],
-                         Field(min_length=1)]
+    themes: Annotated[dict[Annotated[str, AfterValidator(_theme_id)], Theme],
+                      Field(min_length=1)]
     nudges: Annotated[list[Nudge], Field(min_length=1)]
 
-    def nudges_for(self, behaviors: Iterable[str] | None) -> list[Nudge]:
+    def nudges_for(self, themes: Iterable[str] | None) -> list[Nudge]:
         """The nudges of the given themes (all themes when None), in library order."""
-        wanted = set(self.behaviors if behaviors is None else behaviors)
-        return [n for n in self.nudges if n.behavior in wanted]
+        wanted = set(self.themes if themes is None else themes)
+        return [n for n in self.nudges if n.theme in wanted]
 
     def nudge(self, nudge_id: str) -> Nudge | None:
         """The nudge with this id, if the library still has it."""
@@ -107,17 +108,23 @@ class Library(_Strict):
 
 
 class LibraryProblems(FileProblems):
-    """Every problem in a prompt library, and the behaviour ids it declares all the same, so
+    """Every problem in a prompt library, and the theme ids it declares all the same, so
     that a configuration naming them can still be checked."""
 
-    def __init__(self, problems: Iterable[Problem], behaviors: Iterable[str] = ()):
+    def __init__(self, problems: Iterable[Problem], themes: Iterable[str] = ()):
         super().__init__(problems)
-        self.behaviors = tuple(behaviors)
+        self.themes = tuple(themes)
 
 
-def load_library(path: Path) -> Library:
-    """Load and validate a prompt library file; raise FileProblems with every error."""
+def load_library(path: Path, notes: list[Problem] | None = None) -> Library:
+    """Load and validate a prompt library file; raise FileProblems with every error.
+
+    A library written before themes had that name (``behaviors:``, a nudge's ``behavior:``)
+    still loads; each old name read adds a warning to ``notes``."""
     loaded = load_yaml(path)
+    renamed = old_names(loaded)
+    if notes is not None:
+        notes.extend(renamed)
     across = _cross_checks(loaded)
     try:
         library = validate(loaded, Library, what="prompt library")
@@ -125,21 +132,36 @@ def load_library(path: Path) -> Library:
         raise LibraryProblems(unique_problems([*exc.problems, *across]),
                               _declared(loaded.data)) from None
     if across:
-        raise LibraryProblems(across, library.behaviors)
+        raise LibraryProblems(across, library.themes)
     return library
 
 
+def old_names(loaded: LoadedYaml) -> list[Problem]:
+    """Read the library's old key names as today's (0.11 and before said "behavior" for
+    theme); a warning for each one renamed."""
+    top = loaded.rename_key((), "behaviors", "themes")
+    nudges = loaded.data.get("nudges") if isinstance(loaded.data, dict) else None
+    in_nudges = [loaded.rename_key(("nudges", index), "behavior", "theme")
+                 for index in range(len(nudges) if isinstance(nudges, list) else 0)]
+    in_nudges = [problem for problem in in_nudges if problem is not None]
+    if len(in_nudges) > 1:  # one warning for the lot, at the first
+        first = in_nudges[0]
+        in_nudges = [Problem(first.file, first.line, first.field,
+                             f"{first.message} (in {len(in_nudges)} nudges)")]
+    return [problem for problem in (top, *in_nudges) if problem is not None]
+
+
 def _declared(data: object) -> list[str]:
-    """The behaviour ids written under ``behaviors:``, valid or not."""
-    behaviors = data.get("behaviors") if isinstance(data, dict) else None
-    if not isinstance(behaviors, dict):
+    """The theme ids written under ``themes:``, valid or not."""
+    themes = data.get("themes") if isinstance(data, dict) else None
+    if not isinstance(themes, dict):
         return []
-    return [key for key in behaviors if isinstance(key, str)]
+    return [key for key in themes if isinstance(key, str)]
 
 
 def _cross_checks(loaded: LoadedYaml) -> list[Problem]:
-    """Checks across nudges and behaviours, on the data as read, so that an error elsewhere
-    (an empty text, a wrong type) does not hide them: ids used twice, behaviours not declared,
+    """Checks across nudges and themes, on the data as read, so that an error elsewhere
+    (an empty text, a wrong type) does not hide them: ids used twice, themes not declared,
     themes without a nudge."""
     nudges = loaded.data.get("nudges") if isinstance(loaded.data, dict) else None
     if not isinstance(nudges, list):
@@ -154,7 +176,7 @@ def _cross_checks(loaded: LoadedYaml) -> list[Problem]:
         if not isinstance(nudge, dict):
             unsure = True
             continue
-        nudge_id, behavior = nudge.get("id"), nudge.get("behavior")
+        nudge_id, theme = nudge.get("id"), nudge.get("theme")
         if isinstance(nudge_id, str):
             line = loaded.line_for(("nudges", index, "id"))
             times[nudge_id] += 1
@@ -165,23 +187,22 @@ def _cross_checks(loaded: LoadedYaml) -> list[Problem]:
                                    f"{first[nudge_id]}); give each nudge its own id"))
             else:
                 first[nudge_id] = line or 0
-        if not isinstance(behavior, str):
+        if not isinstance(theme, str):
             unsure = True  # its own line says what is wrong; which theme it is for is unknown
-        elif behavior in known or not known:
-            used.add(behavior)
+        elif theme in known or not known:
+            used.add(theme)
         else:
-            close = difflib.get_close_matches(behavior, known, n=1, cutoff=0.6)
+            close = difflib.get_close_matches(theme, known, n=1, cutoff=0.6)
             used.update(close)  # a misspelt theme is one problem, not also a theme left empty
             hint = (f"did you mean '{close[0]}'?" if close else
-                    f"declare it under behaviors (known: {', '.join(known)})")
-            out.append(Problem(loaded.file, loaded.line_for(("nudges", index, "behavior")),
-                               f"nudges[{index}].behavior",
-                               f"unknown behaviour '{behavior}'; {hint}"))
+                    f"declare it under themes (known: {', '.join(known)})")
+            out.append(Problem(loaded.file, loaded.line_for(("nudges", index, "theme")),
+                               f"nudges[{index}].theme",
+                               f"unknown theme '{theme}'; {hint}"))
     if nudges and not unsure:
-        out.extend(Problem(loaded.file, loaded.line_for(("behaviors", behavior), key=True),
-                           f"behaviors.{behavior}", "has no nudges; add at least one or "
-                                                    "remove it")
-                   for behavior in known if behavior not in used)
+        out.extend(Problem(loaded.file, loaded.line_for(("themes", theme), key=True),
+                           f"themes.{theme}", "has no nudges; add at least one or remove it")
+                   for theme in known if theme not in used)
     return out
 
 
@@ -196,17 +217,17 @@ class Pick:
     cycle: int
 
 
-def rotation_order(library: Library, behaviors: Sequence[str] | None, channel: str) -> list[Nudge]:
+def rotation_order(library: Library, themes: Sequence[str] | None, channel: str) -> list[Nudge]:
     """The channel's fixed nudge order: themes interleaved, each theme shuffled by channel.
 
     Interleaving keeps consecutive nudges on different themes; the shuffle is seeded by the
     channel so two teams do not get the same sequence, and the order is the same on every start.
     """
-    themes = [b for b in (behaviors or list(library.behaviors)) if b in library.behaviors]
+    themes = [t for t in (themes or list(library.themes)) if t in library.themes]
     rng = random.Random(f"leadbot:{channel}")
     queues = []
     for theme in themes:
-        items = [n for n in library.nudges if n.behavior == theme]
+        items = [n for n in library.nudges if n.theme == theme]
         rng.shuffle(items)
         queues.append(items)
     order: list[Nudge] = []

@@ -254,3 +254,11 @@ def m010_modal_sighting_id(db: Database) -> None:
     db.execute("ALTER TABLE modals ADD COLUMN sighting_id INTEGER")
     db.execute("UPDATE modals SET sighting_id = reflection_id, reflection_id = NULL "
                "WHERE purpose = 'sighting'")
+
+
+@migrations()
+def m011_theme_columns(db: Database) -> None:
+    """A reflection's and a sighting's theme are called so, as in the configuration and the
+    library ("behavior" and "theme" named one thing)."""
+    db.execute("ALTER TABLE reflections RENAME COLUMN behavior TO theme")
+    db.execute("ALTER TABLE sightings RENAME COLUMN behavior TO theme")

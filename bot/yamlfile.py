@@ -96,6 +96,30 @@ class LoadedYaml:
             node = child
         return key_line if key else value_line
 
+    def rename_key(self, path: Path_, old: str, new: str) -> Problem | None:
+        """Read the key ``old`` of the mapping at ``path`` as ``new`` (an older name of a
+        setting), in the data and the node tree alike so lines stay exact; a warning to show,
+        or None when there was nothing to rename. Both written: left alone, so the checks say
+        the old one is unknown."""
+        mapping: Any = self.data
+        node = self.root
+        for part in path:
+            try:
+                mapping = mapping[part]
+            except (KeyError, IndexError, TypeError):
+                return None
+            node = _child(node, part)[0] if node is not None else None
+        if not isinstance(mapping, dict) or old not in mapping or new in mapping:
+            return None
+        mapping[new] = mapping.pop(old)
+        line = self.line_for((*path, old), key=True)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, _ in node.value:
+                if key_node.value == old:
+                    key_node.value = new
+        return Problem(self.file, line, format_path((*path, old)),
+                       f"'{old}' is the old name of '{new}': it still works, but rename it")
+
 
 def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node | None]:
     """The value at ``part`` under ``node`` and its key node (the last, if a key repeats)."""

@@ -18,7 +18,7 @@ from tests.conftest import REPO
 
 TZ = ZoneInfo("Europe/London")
 AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-SIGHTING = {"id": 7, "seer": "U1", "about": "U2", "text": "led the retro", "behavior": None,
+SIGHTING = {"id": 7, "seer": "U1", "about": "U2", "text": "led the retro", "theme": None,
             "anonymous": False, "in_digest": True, "at": "2026-11-23T10:00:00Z",
             "channel": "C0123TEAM", "permalink": None}
 

@@ -19,7 +19,7 @@ refrain:
   attribution: "A test author"
   context:
     - "A test context line."
-behaviors:
+themes:
   respect-for-people:
     name: "Respect for people"
     summary: "A test summary."
@@ -28,38 +28,38 @@ behaviors:
     summary: "A test summary."
 nudges:
   - id: respect-1
-    behavior: respect-for-people
+    theme: respect-for-people
     text: "Ask one teammate what slows them down."
   - id: gemba-1
-    behavior: go-to-gemba
+    theme: go-to-gemba
     text: "Watch one piece of work from start to end."
   - id: respect-1                      # line 21: the id of nudges[0]
-    behavior: respect-for-people
+    theme: respect-for-people
     text: "Thank someone for a problem they raised."
   - id: gemba-2
-    behavior: go-to-gembaa             # line 25: not declared
+    theme: go-to-gembaa             # line 25: not declared
     text: "Sit with the team that uses what you build."
   - id: gemba-3
-    behavior: go-to-gemba
+    theme: go-to-gemba
     text: ""                           # line 29: empty
   - id: gemba-4
-    behavior: go-to-gemba
+    theme: go-to-gemba
     text: "{NUDGE_TOO_LONG}"           # line 32: 401 characters
   - id: gemba-5
-    behavior: go-to-gemba
+    theme: go-to-gemba
     text: "Ask to see the work, not the report."
-    behavior: respect-for-people       # line 36: a key written twice
+    theme: respect-for-people       # line 36: a key written twice
   - id: gemba-6
-    behavior: go-to-gemba
+    theme: go-to-gemba
     text: 42                           # line 39: a number, not text
 """
 
 LIBRARY_PROBLEMS = [
     "21: nudges[2].id: 'respect-1' is used twice (first at line 15); give each nudge its own id",
-    "25: nudges[3].behavior: unknown behaviour 'go-to-gembaa'; did you mean 'go-to-gemba'?",
+    "25: nudges[3].theme: unknown theme 'go-to-gembaa'; did you mean 'go-to-gemba'?",
     "29: nudges[4].text: must not be empty",
     "32: nudges[5].text: too long: 401 characters, at most 400",
-    "36: nudges[6].behavior: this key appears twice in the same block (first at line 34); "
+    "36: nudges[6].theme: this key appears twice in the same block (first at line 34); "
     "keep one",
     "39: nudges[7].text: expected text, got the number 42",
 ]
@@ -71,7 +71,7 @@ skip_dates: [2026-12-24, 2026-02-30]
 channels:
   - channel: C0123TEAM
     prompt: "0 9 * * MON"
-    behaviors: [go-to-gemba, respect-for-peple, go-to-gemba]
+    themes: [go-to-gemba, respect-for-peple, go-to-gemba]
     prompt: "0 10 * * MON"
   - channel: general
     skip_dates:
@@ -86,10 +86,10 @@ CONFIG_PROBLEMS = [
     "2: admins[1]: 'alice' is not a Slack user ID (like U0123ABCD): find it in the person's "
     "profile, More > Copy member ID",
     "3: skip_dates[1]: '2026-02-30' is not a valid date: day is out of range for month",
-    "7: channels[0].behaviors[1]: unknown behaviour 'respect-for-peple'; did you mean "
+    "7: channels[0].themes[1]: unknown theme 'respect-for-peple'; did you mean "
     "'respect-for-people'?",
-    "7: channels[0].behaviors[2]: 'go-to-gemba' is listed twice (first at line 7); list each "
-    "behaviour once",
+    "7: channels[0].themes[2]: 'go-to-gemba' is listed twice (first at line 7); list each "
+    "theme once",
     "8: channels[0].prompt: this key appears twice in the same block (first at line 6); keep one",
     "9: channels[1].channel: 'general' is neither a channel ID (like C0123ABCD) nor a "
     "#channel-name",
@@ -139,7 +139,7 @@ def test_config_and_library_problems_are_counted_together(run_cli, write_config)
     library = write_config(LIBRARY, name="mylib.yaml")
     path = write_config(CONFIG + "library: mylib.yaml\n")
     errors, summary = _errors(run_cli("check-config", str(path)))
-    # the config's first, then the library's; the channel's behaviours are checked against the
+    # the config's first, then the library's; the channel's themes are checked against the
     # ids the broken library declares
     assert errors == ([f"{path}:{line}" for line in CONFIG_PROBLEMS]
                       + [f"{library}:{line}" for line in LIBRARY_PROBLEMS])

@@ -22,7 +22,7 @@ def test_shipped_example_is_valid():
     assert [c.channel for c in config.channels] == ["C0123TEAM", "#platform-team"]
     team = config.channels[0]
     assert team.tz.key == "America/Chicago"
-    assert team.behaviors == ("respect-for-people", "go-to-gemba")
+    assert team.themes == ("respect-for-people", "go-to-gemba")
     assert config.channels[1].tz.key == "Europe/London"  # inherits the default
     assert team.schedules() == {"prompt": "0 9 * * MON", "nudge": "0 14 * * TUE,THU",
                                 "digest": "0 16 * * FRI"}
@@ -53,8 +53,8 @@ BAD = [
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
      "    timezone: Mars/Olympus\n", 5, "channels[0].timezone", "unknown timezone 'Mars/Olympus'"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
-     "    behaviors: [respect-for-peple]\n",
-     5, "channels[0].behaviors[0]", "unknown behaviour 'respect-for-peple'; did you mean "
+     "    themes: [respect-for-peple]\n",
+     5, "channels[0].themes[0]", "unknown theme 'respect-for-peple'; did you mean "
                                     "'respect-for-people'?"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
      "  - channel: C0123TEAM\n    prompt: '0 9 * * 2'\n",
@@ -80,7 +80,7 @@ BAD = [
     ("timezone: UTC\nchannels:\n  - C0123TEAM\n", 3, "channels[0]",
      "expected a mapping of keys to values, got 'C0123TEAM'"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
-     "    behaviors: []\n", 5, "channels[0].behaviors", "must not be empty"),
+     "    themes: []\n", 5, "channels[0].themes", "must not be empty"),
     ("timezone: UTC\nconcurrency: 0\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n",
      2, "concurrency", "greater than or equal to 1"),
     ("timezone: UTC\nmissed_run_grace: '1h'\nchannels:\n  - channel: C0123TEAM\n"
@@ -95,8 +95,8 @@ BAD = [
     ("timezone: UTC\nholiday: 2026-02-30\nchannels:\n  - channel: C0123TEAM\n"
      "    prompt: '0 9 * * 1'\n", 2, "holiday", "'2026-02-30' is not a valid date"),
     ("timezone: UTC\nchannels:\n  - channel: C0123TEAM\n    prompt: '0 9 * * 1'\n"
-     "    behaviors: [go-to-gemba, go-to-gemba]\n",
-     5, "channels[0].behaviors[1]", "'go-to-gemba' is listed twice (first at line 5)"),
+     "    themes: [go-to-gemba, go-to-gemba]\n",
+     5, "channels[0].themes[1]", "'go-to-gemba' is listed twice (first at line 5)"),
     ("timezone: UTC\nchannels:\n  - channel: general\n    timezone: UTC\n", 3, "channels[0]",
      "give at least one schedule"),
 ]
@@ -174,15 +174,15 @@ def test_a_library_that_cannot_be_read_is_named_at_the_library_key(write_config,
         f"{path}:7: library: {tmp_path / 'nope.yaml'}: file not found"]
 
 
-def test_a_broken_library_still_checks_the_channels_behaviours(write_config, tmp_path):
+def test_a_broken_library_still_checks_the_channels_themes(write_config, tmp_path):
     library = (REPO / "bot" / "data" / "prompts.yaml").read_text().replace("version: 1",
                                                                           "version: one")
     (tmp_path / "mine.yaml").write_text(library)
     line = library.splitlines().index("version: one") + 1
-    path = write_config(MINIMAL + "    behaviors: [go-to-gemba, go-to-gembaa]\n"
+    path = write_config(MINIMAL + "    themes: [go-to-gemba, go-to-gembaa]\n"
                                   "library: mine.yaml\n")
     assert problems_of(path) == [
-        f"{path}:7: channels[0].behaviors[1]: unknown behaviour 'go-to-gembaa'; did you mean "
+        f"{path}:7: channels[0].themes[1]: unknown theme 'go-to-gembaa'; did you mean "
         "'go-to-gemba'?",
         f"{tmp_path / 'mine.yaml'}:{line}: version: expected a whole number, got 'one'",
     ]

@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parent.parent
 LONDON = ZoneInfo("Europe/London")
 LIBRARY = load_library(DEFAULT_LIBRARY)
 GEMBA = LIBRARY.nudges_for(["go-to-gemba"])[0].id
-GEMBA_NAME = LIBRARY.behaviors["go-to-gemba"].name
-RESPECT_NAME = LIBRARY.behaviors["respect-for-people"].name
-SYSTEMS_NAME = LIBRARY.behaviors["systems-not-heroes"].name
+GEMBA_NAME = LIBRARY.themes["go-to-gemba"].name
+RESPECT_NAME = LIBRARY.themes["respect-for-people"].name
+SYSTEMS_NAME = LIBRARY.themes["systems-not-heroes"].name
 RETIRED = "retired-nudge"  # a nudge posted once, since removed from the library
 assert LIBRARY.nudge(RETIRED) is None
 
@@ -61,10 +61,10 @@ def reply(store, post_id: int, user: str, at: datetime, channel: str = "C1") -> 
 
 
 def reflect(store, user: str, at: datetime, *, shared: bool, channel: str | None = "C1",
-            behavior: str | None = None, choice: str | None = None,
+            theme: str | None = None, choice: str | None = None,
             text: str | None = None) -> None:
     store.record_reflection(user=user, text=text or f"{user}'s reflection", at=at,
-                            channel=channel, choice=choice, behavior=behavior, shared=shared)
+                            channel=channel, choice=choice, theme=theme, shared=shared)
 
 
 @pytest.fixture
@@ -100,20 +100,20 @@ def seeded(store):
     reply(store, p0, "U3", t(11, 16, 11))  # last week
     reply(store, other, "U2", t(11, 23, 13), channel="C2")
 
-    reflect(store, "U1", t(11, 21), shared=True, behavior="respect-for-people", choice="take",
+    reflect(store, "U1", t(11, 21), shared=True, theme="respect-for-people", choice="take",
             text="I asked the night shift what slows them down")
-    reflect(store, "U2", t(11, 22), shared=False, behavior="respect-for-people",
+    reflect(store, "U2", t(11, 22), shared=False, theme="respect-for-people",
             text="private words")
     reflect(store, "U3", t(11, 24), shared=True, text="Backed Sam's <idea> & it worked")
-    reflect(store, "U4", t(11, 23), shared=True, behavior="go-to-gemba", choice="follow")
-    reflect(store, "U5", t(11, 19), shared=True, behavior="go-to-gemba")  # 4th newest
+    reflect(store, "U4", t(11, 23), shared=True, theme="go-to-gemba", choice="follow")
+    reflect(store, "U5", t(11, 19), shared=True, theme="go-to-gemba")  # 4th newest
     reflect(store, "U6", t(11, 17), shared=True)  # last week
     reflect(store, "U7", t(11, 22), shared=True, channel="C2")
     reflect(store, "U8", t(11, 22), shared=True, channel=None)
-    reflect(store, "U9", t(11, 22), shared=False, behavior="retired-theme")
+    reflect(store, "U9", t(11, 22), shared=False, theme="retired-theme")
     # a tie: names in the other order than ids ("Systems, not heroes" < "Think like a ...")
-    reflect(store, "U10", t(11, 22), shared=False, behavior="scientific-thinking")
-    reflect(store, "U11", t(11, 22), shared=False, behavior="systems-not-heroes")
+    reflect(store, "U10", t(11, 22), shared=False, theme="scientific-thinking")
+    reflect(store, "U11", t(11, 22), shared=False, theme="systems-not-heroes")
     return store
 
 
@@ -158,7 +158,7 @@ def test_reflection_queries(seeded):
         "systems-not-heroes": 1}
     rows = seeded.digest_shared_reflections("C1", START, END, 10)
     assert [r["user"] for r in rows] == ["U3", "U4", "U1", "U5"]  # newest first
-    assert set(rows[0]) == {"id", "user", "text", "choice", "behavior", "at", "shared_named"}
+    assert set(rows[0]) == {"id", "user", "text", "choice", "theme", "at", "shared_named"}
     assert [r["user"] for r in seeded.digest_shared_reflections("C1", START, END, 2)] == [
         "U3", "U4"]
 

@@ -49,7 +49,7 @@ def seed(path):
                                ts=f"1764000100.00010{n}", user=user, text="on it",
                                at=this_week + timedelta(hours=2), post_id=post)
         store.record_reflection(user="U2", channel=TEAM, text="Asked why <five> times & more",
-                                choice="take", behavior="go-to-gemba", shared=True,
+                                choice="take", theme="go-to-gemba", shared=True,
                                 at=this_week + timedelta(hours=3))
         store.record_reflection(user="U1", channel=TEAM, text="MY PRIVATE NOTE", choice="take",
                                 at=this_week + timedelta(hours=3))
@@ -126,7 +126,7 @@ def test_sightings_in_the_digest_named_or_anonymous(fake, env, tmp_path, run_cli
     try:
         at = NOW - timedelta(days=1)
         store.record_sighting(seer="U1", about="U2", text="Stopped the line to fix a snag",
-                              at=at, channel=TEAM, behavior="surface-problems")
+                              at=at, channel=TEAM, theme="surface-problems")
         store.record_sighting(seer="U3", about="U1", text="Asked the new hire to lead",
                               at=at, channel=TEAM, anonymous=True)
         store.record_sighting(seer="U2", about="U3", text="KEPT OUT OF THE DIGEST", at=at,

@@ -27,12 +27,12 @@ def seed(store):
     store.set_reaction(post_id=post, channel="C1", user="U2", reaction="raised_hands",
                        at=AT + timedelta(days=2, minutes=1), added=True)
     store.record_reflection(user="U2", channel="C1", text="Went to the gemba.\nLearned a lot.",
-                            choice="take", behavior="go-to-gemba", shared=True,
+                            choice="take", theme="go-to-gemba", shared=True,
                             at=AT + timedelta(days=3))
     [take] = store.takes_without_follow_up("C1", AT)
     store.plan_follow_up(take, AT + timedelta(days=3))
     store.record_sighting(seer="U1", about="U2", text="Asked the quietest person first.",
-                          at=AT + timedelta(days=3, hours=1), behavior="respect-for-people",
+                          at=AT + timedelta(days=3, hours=1), theme="respect-for-people",
                           channel="C1", anonymous=True)
     return post
 
@@ -130,7 +130,7 @@ def test_csv_export_neutralises_formulas_and_json_keeps_the_text(run_cli, tmp_pa
         store.record_reply(channel="C1", thread_ts="1763888400.000100", ts=f"1763888600.{n:06}",
                            user="U3", text=text, at=AT + timedelta(hours=n), post_id=post)
     store.record_reflection(user="U3", channel="C1", text="=1+1", choice="take",
-                            behavior="go-to-gemba", shared=True, at=AT + timedelta(days=4))
+                            theme="go-to-gemba", shared=True, at=AT + timedelta(days=4))
     store.close()
 
     store = Store.open(tmp_path / "cli.db")

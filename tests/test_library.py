@@ -25,12 +25,12 @@ def library():
     return load_library(REPO / "bot" / "data" / "prompts.yaml")
 
 
-def test_every_behaviour_in_the_notes_has_four_nudges(library):
+def test_every_theme_in_the_notes_has_four_nudges(library):
     if NOTES.exists():  # the notes live in ../shared; the list above mirrors them
         ids = re.findall(r"^\| `([a-z-]+)` \|", NOTES.read_text(), flags=re.M)
         assert ids == THEMES
-    counts = Counter(n.behavior for n in library.nudges)
-    assert list(library.behaviors) == THEMES
+    counts = Counter(n.theme for n in library.nudges)
+    assert list(library.themes) == THEMES
     assert all(counts[t] >= 4 for t in THEMES), counts
     texts = len(library.nudges) + len(library.refrain.context) + 1
     assert texts >= 40
@@ -64,18 +64,18 @@ def _base() -> dict:
 @pytest.mark.parametrize(("mutate", "field", "fragment"), [
     (lambda d: d["nudges"].append(dict(d["nudges"][0])), f"nudges[{len(_base()['nudges'])}].id",
      "is used twice"),
-    (lambda d: d["nudges"][3].update(behavior="heroics"), "nudges[3].behavior",
-     "unknown behaviour 'heroics'"),
+    (lambda d: d["nudges"][3].update(theme="heroics"), "nudges[3].theme",
+     "unknown theme 'heroics'"),
     (lambda d: d["nudges"][1].update(text="x" * 401), "nudges[1].text", "at most 400"),
     (lambda d: d["nudges"][2].update(id="Bad Id"), "nudges[2].id", "is not a valid id"),
     (lambda d: d["nudges"][2].update(colour="red"), "nudges[2].colour", "unknown key 'colour'"),
     (lambda d: d["nudges"][2].update(text=""), "nudges[2].text", "must not be empty"),
     (lambda d: d["refrain"].pop("attribution"), "refrain.attribution", "required"),
     (lambda d: d["refrain"].update(context=["y" * 201]), "refrain.context[0]", "at most 200"),
-    (lambda d: d["behaviors"].update({"extra-theme": {"name": "Extra", "summary": "s"}}),
-     "behaviors.extra-theme", "has no nudges"),
-    (lambda d: d["behaviors"].update({"Bad Theme": {"name": "Bad", "summary": "s"}}),
-     "behaviors.Bad Theme", "'Bad Theme' is not a valid behaviour id"),
+    (lambda d: d["themes"].update({"extra-theme": {"name": "Extra", "summary": "s"}}),
+     "themes.extra-theme", "has no nudges"),
+    (lambda d: d["themes"].update({"Bad Theme": {"name": "Bad", "summary": "s"}}),
+     "themes.Bad Theme", "'Bad Theme' is not a valid theme id"),
     (lambda d: d["nudges"].append(dict(d["nudges"][0], text="")),
      f"nudges[{len(_base()['nudges'])}].id", "is used twice (first at line "),
 ])
@@ -93,10 +93,10 @@ def test_library_validation(tmp_path, mutate, field, fragment):
 def test_rotation_never_repeats_until_the_themes_are_used_up(library):
     themes = ("respect-for-people", "go-to-gemba")
     order = rotation_order(library, themes, "C1")
-    assert {n.behavior for n in order} == set(themes)
+    assert {n.theme for n in order} == set(themes)
     assert len(order) == len(library.nudges_for(themes))
     # themes alternate
-    assert [n.behavior for n in order[:4]] == [themes[0], themes[1], themes[0], themes[1]]
+    assert [n.theme for n in order[:4]] == [themes[0], themes[1], themes[0], themes[1]]
     cycle, used, seen = 0, set(), []
     for _ in range(len(order) * 2 + 1):
         pick = pick_next(order, cycle, used)
@@ -136,10 +136,10 @@ def test_rotation_state_survives_a_restart(tmp_path, library):
 
 def test_a_misspelt_theme_is_not_also_a_theme_without_nudges(tmp_path):
     data = _base()
-    mine = [n for n in data["nudges"] if n["behavior"] == "develop-people"]
+    mine = [n for n in data["nudges"] if n["theme"] == "develop-people"]
     for nudge in mine:
-        nudge["behavior"] = "develop-peple"
+        nudge["theme"] = "develop-peple"
     with pytest.raises(FileProblems) as info:
         load_library(_write(tmp_path, data))
     assert [p.message for p in info.value.problems] == [
-        "unknown behaviour 'develop-peple'; did you mean 'develop-people'?"] * len(mine)
+        "unknown theme 'develop-peple'; did you mean 'develop-people'?"] * len(mine)

@@ -61,9 +61,9 @@ def read_texts(library) -> dict[str, str]:
     """Every library text a person can read, by where it lives in the file."""
     out = {"refrain.text": library.refrain.text, "refrain.attribution": library.refrain.attribution}
     out.update({f"refrain.context[{i}]": line for i, line in enumerate(library.refrain.context)})
-    for key, behavior in library.behaviors.items():
-        out[f"behaviors.{key}.name"] = behavior.name
-        out[f"behaviors.{key}.summary"] = behavior.summary
+    for key, theme in library.themes.items():
+        out[f"themes.{key}.name"] = theme.name
+        out[f"themes.{key}.summary"] = theme.summary
     out.update({f"nudges.{n.id}": n.text for n in library.nudges})
     return out
 
@@ -91,14 +91,14 @@ def rendered(library) -> dict[str, list[str]]:
     for nudge in library.nudges:
         content = nudge_content(library, nudge)
         out[f"nudge {nudge.id}"] = [*shown(build_nudge_blocks(content)), nudge_text(content)]
-    themes = {key: b.name for key, b in library.behaviors.items()}
+    themes = {key: b.name for key, b in library.themes.items()}
     out["/reflect form"] = shown(rb.reflect_modal(themes))
     out["/saw form"] = shown(sb.sighting_modal(themes))
     return out
 
 
 def test_every_theme_has_at_least_five_nudges(library):
-    for theme in library.behaviors:
+    for theme in library.themes:
         assert len(library.nudges_for([theme])) >= 5, theme
 
 
@@ -145,7 +145,7 @@ def test_jargon_is_glossed_wherever_it_appears(library, term):
 
 
 def test_no_raw_id_in_anything_people_read(library):
-    ids = [*library.behaviors, *(n.id for n in library.nudges)]
+    ids = [*library.themes, *(n.id for n in library.nudges)]
     pattern = re.compile("|".join(rf"(?<![\w-]){re.escape(i)}(?![\w-])" for i in ids))
     found = {where: pattern.findall(text) for where, text in read_texts(library).items()}
     for where, texts in rendered(library).items():
@@ -155,7 +155,7 @@ def test_no_raw_id_in_anything_people_read(library):
 
 def test_the_bundled_texts_fit_their_slack_fields_whole(library):
     for nudge in library.nudges:
-        theme = library.behaviors[nudge.behavior].name
+        theme = library.themes[nudge.theme].name
         header = f"*{escape(theme)}*\n"
         assert len(escape(theme)) <= HEADER_TEXT_MAX
         assert len(escape(nudge.text)) <= SECTION_TEXT_MAX - len(header), nudge.id
@@ -169,7 +169,7 @@ def test_the_bundled_texts_fit_their_slack_fields_whole(library):
         assert escape(line) in shown(blocks)
     refrain = quote(escape(library.refrain.text)) + f"\n— _{escape(ATTRIBUTION)}_"
     assert len(refrain) <= SECTION_TEXT_MAX
-    themes = {key: b.name for key, b in library.behaviors.items()}
+    themes = {key: b.name for key, b in library.themes.items()}
     assert all(len(name) <= OPTION_TEXT_MAX for name in themes.values())
     for view in (rb.reflect_modal(themes), sb.sighting_modal(themes)):
         assert check_view(view) == []

@@ -42,8 +42,8 @@ def library(tmp_path):
     data["refrain"]["text"] = f"Follow it: {MARKUP}"
     data["refrain"]["attribution"] = f"Someone, {MARKUP}"
     data["refrain"]["context"] = [f"Context: {MARKUP}"]
-    for behavior in data["behaviors"].values():
-        behavior["name"] = f"Theme {HERE} {LINK}"
+    for theme in data["themes"].values():
+        theme["name"] = f"Theme {HERE} {LINK}"
     for nudge in data["nudges"]:
         nudge["text"] = f"Nudge: {MARKUP}"
     path = tmp_path / "prompts.yaml"
@@ -52,7 +52,7 @@ def library(tmp_path):
 
 
 def themes_of(library) -> dict[str, str]:
-    return {key: behavior.name for key, behavior in library.behaviors.items()}
+    return {key: theme.name for key, theme in library.themes.items()}
 
 
 def texts(obj, kind: str) -> list[str]:
@@ -100,7 +100,7 @@ def test_home_tab_and_reflect_answers_escape_theme_names(library):
     themes = themes_of(library)
     theme = next(iter(themes))
     row = {"id": 1, "text": "tried it", "at": "2026-11-22T10:00:00Z", "choice": "take",
-           "behavior": theme, "shared": 0, "channel": "C0123TEAM"}
+           "theme": theme, "shared": 0, "channel": "C0123TEAM"}
     home = hm.home_view(reflections=[row], choices=[], streak=0, upcoming=[], themes=themes,
                         tz=UTC)
     assert check_view(home) == []
@@ -108,7 +108,7 @@ def test_home_tab_and_reflect_answers_escape_theme_names(library):
     stats = rb.stats_blocks(Stats({"follow": 0, "take": 1, "pass": 0}, 1,
                                   {"follow": 0, "take": 1, "pass": 0}, [(theme, 1)], 1), themes)
     seen = {"id": 1, "seer": "U1", "about": "U2", "anonymous": False, "text": "asked why",
-            "behavior": theme, "channel": "C0123TEAM"}
+            "theme": theme, "channel": "C0123TEAM"}
     _, dm = sb.sighting_dm(seen, themes)
     for payload in (home, history, stats, dm):
         assert check_blocks(payload if isinstance(payload, list) else payload["blocks"]) == []

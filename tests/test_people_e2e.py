@@ -262,7 +262,7 @@ def test_nudges_name_their_theme_never_its_id(fake, named_bot, slack_settings):
         bot.clock.set(MONDAY + timedelta(hours=hours))
         assert runtime.post_now(slack_settings, bot.config_, bot.clock, TEAM,
                                 "nudge").status == "posted"
-    themes = bot.config_.library.behaviors
+    themes = bot.config_.library.themes
     for nudge in fake.messages(TEAM)[1:]:
         said = _words(nudge["blocks"]) + nudge["text"]
         assert not [key for key in themes if key in said], said

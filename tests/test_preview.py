@@ -15,7 +15,7 @@ channels:
   - channel: C0123TEAM
     prompt: "0 9 * * MON"
     nudges: "0 14 * * *"
-    behaviors: [go-to-gemba]
+    themes: [go-to-gemba]
 """
 
 

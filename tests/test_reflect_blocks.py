@@ -25,8 +25,8 @@ NASTY = "<script>alert('R&D')</script> & <!channel> > done"
 
 
 def row(text="I asked for a demo", at="2026-11-22T23:30:00Z", choice="take",
-        behavior="go-to-gemba", shared=0, rid=1):
-    return {"id": rid, "text": text, "at": at, "choice": choice, "behavior": behavior,
+        theme="go-to-gemba", shared=0, rid=1):
+    return {"id": rid, "text": text, "at": at, "choice": choice, "theme": theme,
             "shared": shared, "channel": "C0123TEAM"}
 
 
@@ -160,8 +160,8 @@ def test_history_blocks_empty():
 
 
 def test_history_blocks_dates_in_timezone_and_marks():
-    rows = [row(), row("kept for me", choice=None, behavior="retired-theme", shared=1, rid=2),
-            {**row("shared named", choice=None, behavior=None, shared=1, rid=3),
+    rows = [row(), row("kept for me", choice=None, theme="retired-theme", shared=1, rid=2),
+            {**row("shared named", choice=None, theme=None, shared=1, rid=3),
              "shared_named": 1}]
     blocks = rb.history_blocks(rows, THEMES, UTC_TZ)
     assert check_blocks(blocks) == []

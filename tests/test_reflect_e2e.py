@@ -89,7 +89,7 @@ def test_modal_opens_validates_and_stores_once(fake, bot, run_cli, env):
     answer = slack.interact(sd.submission(modal, BOB, values, trigger_id="1.submit.first"))
     assert "Reflection saved" in json.dumps(answer["view"])  # "Saving...", then the outcome
     [row] = export(run_cli, env, "reflection", "--include-private")
-    assert (row["user"], row["channel"], row["choice"], row["behavior"], row["shared"],
+    assert (row["user"], row["channel"], row["choice"], row["theme"], row["shared"],
             row["source"]) == (BOB, TEAM, "take", "respect-for-people", True, "modal")
     assert row["text"] == "I asked the newest person to run the retro."
     # shared without the name (this channel does not show names): an export leaves it out
@@ -154,7 +154,7 @@ def test_quick_reflections_and_add_details(fake, bot, run_cli, env):
     assert "Reflection saved" in json.dumps(answer["view"])
     rows = export(run_cli, env, "reflection", "--include-private")
     assert len(rows) == 3
-    assert rows[0]["behavior"] == "go-to-gemba" and rows[0]["updated_at"]
+    assert rows[0]["theme"] == "go-to-gemba" and rows[0]["updated_at"]
     assert rows[0]["text"].endswith("fixed two snags.")
 
 

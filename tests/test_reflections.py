@@ -77,7 +77,7 @@ def test_draft_checked():
     good = Draft(" took it\r\n", "take", "go-to-gemba", 1).checked(THEMES)
     assert good == Draft("took it", "take", "go-to-gemba", True)
     assert Draft("plain").checked(set()) == Draft("plain", None, None, False)
-    for draft, field in [(Draft("x", "maybe"), "choice"), (Draft("x", None, "gone"), "behavior"),
+    for draft, field in [(Draft("x", "maybe"), "choice"), (Draft("x", None, "gone"), "theme"),
                          (Draft(" ", "take"), "text")]:
         with pytest.raises(InvalidReflection) as info:
             draft.checked(THEMES)
@@ -86,33 +86,33 @@ def test_draft_checked():
 
 def test_save_stores_the_checked_draft_with_its_source(store, clock):
     rid = r.save(store, clock, "U1", Draft("  stepped in\x00 ", "take", "go-to-gemba", True),
-                 behaviors=THEMES, channel="C1", source="quick")
+                 themes=THEMES, channel="C1", source="quick")
     row = store.reflection(rid)
-    assert (row["user"], row["text"], row["choice"], row["behavior"], row["shared"]) == (
+    assert (row["user"], row["text"], row["choice"], row["theme"], row["shared"]) == (
         "U1", "stepped in", "take", "go-to-gemba", 1)
     assert (row["channel"], row["source"], row["at"], row["updated_at"]) == (
         "C1", "quick", "2026-11-25T12:00:00Z", None)
-    plain = store.reflection(r.save(store, clock, "U1", Draft("form"), behaviors=THEMES))
+    plain = store.reflection(r.save(store, clock, "U1", Draft("form"), themes=THEMES))
     assert (plain["source"], plain["channel"], plain["shared"]) == ("modal", None, 0)
     with pytest.raises(InvalidReflection):
-        r.save(store, clock, "U1", Draft("x", behavior="gone"), behaviors=THEMES)
+        r.save(store, clock, "U1", Draft("x", theme="gone"), themes=THEMES)
     assert len(store.reflections_of("U1")) == 2
 
 
 def test_amend_only_the_owners_reflection(store, clock):
-    rid = r.save(store, clock, "U1", Draft("quick one"), behaviors=THEMES, source="quick")
+    rid = r.save(store, clock, "U1", Draft("quick one"), themes=THEMES, source="quick")
     clock.advance(timedelta(minutes=3))
     fuller = Draft("quick one, and what I learned", "pass", "respect-for-people", True)
-    assert not r.amend(store, clock, "U2", rid, fuller, behaviors=THEMES)
+    assert not r.amend(store, clock, "U2", rid, fuller, themes=THEMES)
     assert store.reflection(rid)["text"] == "quick one"
-    assert r.amend(store, clock, "U1", rid, fuller, behaviors=THEMES)
+    assert r.amend(store, clock, "U1", rid, fuller, themes=THEMES)
     row = store.reflection(rid)
-    assert (row["text"], row["choice"], row["behavior"], row["shared"]) == (
+    assert (row["text"], row["choice"], row["theme"], row["shared"]) == (
         "quick one, and what I learned", "pass", "respect-for-people", 1)
     assert (row["at"], row["updated_at"], row["source"]) == (
         "2026-11-25T12:00:00Z", "2026-11-25T12:03:00Z", "quick")
-    assert not r.amend(store, clock, "U1", rid + 1, fuller, behaviors=THEMES)
-    assert not store.update_reflection(rid, "U2", text="hijack", choice=None, behavior=None,
+    assert not r.amend(store, clock, "U1", rid + 1, fuller, themes=THEMES)
+    assert not store.update_reflection(rid, "U2", text="hijack", choice=None, theme=None,
                                        shared=False, at=AT)
     assert store.reflection(rid)["text"] == "quick one, and what I learned"
 
@@ -216,8 +216,8 @@ def test_personal_stats(store):
     for choice, theme, at in [("take", "go-to-gemba", AT), ("take", "go-to-gemba", AT),
                               ("pass", "respect-for-people", AT), (None, None, AT),
                               ("follow", None, AT - timedelta(weeks=1))]:
-        store.record_reflection(user="U1", text="t", at=at, choice=choice, behavior=theme)
-    store.record_reflection(user="U2", text="t", at=AT, choice="pass", behavior="go-to-gemba")
+        store.record_reflection(user="U1", text="t", at=at, choice=choice, theme=theme)
+    store.record_reflection(user="U2", text="t", at=AT, choice="pass", theme="go-to-gemba")
     stats = r.personal_stats(store, "U1", ZoneInfo("Europe/London"), AT + timedelta(days=2))
     assert stats.choices == {"follow": 0, "take": 2, "pass": 1}
     assert stats.reflections == 5

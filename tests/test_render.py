@@ -489,7 +489,7 @@ def test_leadbot_home_view_renders():
     at = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
     view = render_view(home_view(
         reflections=[{"id": 1, "text": "I asked <why>", "at": "2026-11-22T10:00:00Z",
-                      "choice": "take", "behavior": None, "shared": 0}],
+                      "choice": "take", "theme": None, "shared": 0}],
         choices=[], streak=3, upcoming=[("C1", at)], themes={}, tz=ZoneInfo("UTC")),
         names=NAMES)
     html = view["html"]

@@ -98,7 +98,7 @@ def test_draft_checks():
     (Draft(ABOUT, ""), "text", "a few words"),
     (Draft(ABOUT, " \x00\x01 "), "text", "a few words"),
     (Draft(ABOUT, "x" * (TEXT_MAX + 1)), "text", "1,001 characters; the limit is 1,000"),
-    (Draft(ABOUT, "ran the retro", "not-a-theme"), "behavior", "no longer in the library"),
+    (Draft(ABOUT, "ran the retro", "not-a-theme"), "theme", "no longer in the library"),
 ])
 def test_draft_refusals(draft, field, words):
     with pytest.raises(InvalidSighting) as caught:
@@ -151,9 +151,9 @@ def test_save_stores_and_queues_the_dm(store, clock):
                                  themes=THEMES, directory=directory,
                                  channel="C0123TEAM", permalink="https://x.slack.com/p1")
     row = store.sighting(sighting_id)
-    assert {k: row[k] for k in ("seer", "about", "text", "behavior", "channel", "permalink",
+    assert {k: row[k] for k in ("seer", "about", "text", "theme", "channel", "permalink",
                                 "anonymous", "in_digest", "updated_at")} == {
-        "seer": SEER, "about": ABOUT, "text": "asked the quiet ones", "behavior": None,
+        "seer": SEER, "about": ABOUT, "text": "asked the quiet ones", "theme": None,
         "channel": "C0123TEAM", "permalink": "https://x.slack.com/p1", "anonymous": False,
         "in_digest": True, "updated_at": None}
     assert row["at"] == "2026-11-25T12:00:00Z"
@@ -196,7 +196,7 @@ def test_amend_follows_the_final_choice_while_the_dm_waits(store, clock):
     outcome = sightings.amend(store, clock, SEER, sighting_id, change, themes=THEMES)
     assert outcome == sightings.Amended(True, "rewritten")
     row = store.sighting(sighting_id)
-    assert (row["about"], row["anonymous"], row["in_digest"], row["behavior"]) == (
+    assert (row["about"], row["anonymous"], row["in_digest"], row["theme"]) == (
         ABOUT, True, False, "respect-for-people")
     assert row["updated_at"] == "2026-11-25T12:02:00Z"
     [dm] = store.dms_to(ABOUT)  # the same DM, reworded: not a second one
@@ -341,13 +341,13 @@ def test_buttons_carry_accessibility_labels_and_blocks_are_valid():
 @pytest.mark.parametrize("extra, shows, hides", [
     ({}, [f"<@{SEER}> saw good leadership in you"], ["A teammate"]),
     ({"anonymous": True}, ["A teammate saw good leadership in you"], [SEER]),
-    ({"permalink": "https://fake.slack.com/archives/C1/p1", "behavior": "go-to-gemba"},
+    ({"permalink": "https://fake.slack.com/archives/C1/p1", "theme": "go-to-gemba"},
      ["the message it was about", "Go to the gemba"], []),
     ({"channel": "C0123TEAM"}, ["in <#C0123TEAM>"], []),
 ])
 def test_dm_words(extra, shows, hides):
     row = {"seer": SEER, "about": ABOUT, "text": "asked > told", "anonymous": False,
-           "behavior": None, "permalink": None, "channel": None, **extra}
+           "theme": None, "permalink": None, "channel": None, **extra}
     text, blocks = sb.sighting_dm(row, THEMES)
     assert check_blocks(blocks) == []
     everything = text + json.dumps(blocks)

@@ -81,14 +81,14 @@ def option(text: str, value: str, description: str | None = None) -> dict:
 
 def theme_input(themes: dict[str, str], chosen: str | None, ids_pair: tuple[str, str],
                 label: str) -> Block:
-    """An optional "which behaviour" select over the library's themes: Slack offers at most
+    """An optional "which theme" select over the library's themes: Slack offers at most
     100, so the chosen one, when further down, takes the 100th place (it must be offered)."""
     keys = list(themes)[:OPTIONS_MAX]
     if chosen in themes and chosen not in keys:
         keys = [*keys[: OPTIONS_MAX - 1], chosen]
     element: dict[str, Any] = {
         "type": "static_select", "action_id": ids_pair[1],
-        "placeholder": plain("Pick a behaviour"),
+        "placeholder": plain("Pick a theme"),
         "options": [option(themes[key], key) for key in keys]}
     if chosen in themes:
         element["initial_option"] = option(themes[chosen], chosen)

@@ -38,10 +38,10 @@ class PromptContent:
 
 @dataclass(frozen=True)
 class NudgeContent:
-    """One behaviour nudge with its theme."""
+    """One behaviour nudge with its theme (id, and the name shown)."""
 
     nudge_id: str
-    behavior: str
+    theme_id: str
     theme: str
     text: str
     invitation: str = NUDGE_INVITATION

@@ -67,7 +67,7 @@ def reflect_modal(themes: dict[str, str], *, text: str = "", choice: str | None 
     ]
     if themes:
         blocks.append(theme_input(themes, theme, ids.REFLECT_THEME,
-                                  "Which behaviour did it touch?"))
+                                  "Which theme did it touch?"))
     # What the form says about the name is what is stored when the person shares (in
     # private_metadata): it holds forever, whatever the channel's show_names becomes.
     share = option(f"Share it in the team digest, {_name_words(named)}", "share",
@@ -197,8 +197,8 @@ def reflection_section(row: dict, themes: dict[str, str], tz: ZoneInfo, limit: i
     meta = [f"*{day_text(row['at'], tz)}*"]
     if row.get("choice"):
         meta.append(_choice_words(row["choice"]))
-    if row.get("behavior"):
-        meta.append(escape(themes.get(row["behavior"], row["behavior"])))
+    if row.get("theme"):
+        meta.append(escape(themes.get(row["theme"], row["theme"])))
     meta.append(sharing_words(bool(row.get("shared")), bool(row.get("shared_named"))))
     return section(" · ".join(meta) + "\n" + quote(clip(escape(row["text"] or ""), limit)))
 

@@ -77,7 +77,7 @@ def sighting_modal(themes: dict[str, str], *, about: str | None = None, text: st
                    "hint": plain(f"Up to {TEXT_MAX:,} characters. They will read these "
                                   "words.")})
     if themes:
-        blocks.append(theme_input(themes, theme, ids.SIGHTING_THEME, "Which behaviour was it?"))
+        blocks.append(theme_input(themes, theme, ids.SIGHTING_THEME, "Which theme was it?"))
     blocks.append(_checkbox(ids.SIGHTING_ANONYMOUS, option(
         "Tell them anonymously", ANONYMOUS, "They see your words, not your name."),
         anonymous, "Your name"))
@@ -183,8 +183,8 @@ def sighting_dm(row: dict, themes: dict[str, str]) -> tuple[str, list[Block]]:
     lines = [f":raised_hands: *{headline}* and wanted you to know:",
              quote(clip(escape(row["text"] or ""), 2500))]
     meta = []
-    if row.get("behavior"):
-        meta.append(escape(themes.get(row["behavior"], row["behavior"])))
+    if row.get("theme"):
+        meta.append(escape(themes.get(row["theme"], row["theme"])))
     if row.get("permalink"):
         meta.append(f"<{row['permalink']}|the message it was about>")
     elif row.get("channel") and row["channel"][:1] in ("C", "G"):

@@ -71,6 +71,6 @@ def seed(store: Store, channel_ids: list[str], now: datetime, weeks: int = 6) ->
                                text="Trying this at Thursday's stand-up.",
                                at=at + timedelta(hours=2), post_id=post)
         store.record_reflection(user=people[1], channel=channel_id, text=SHARED[0],
-                                choice="take", behavior="develop-people", shared=True,
+                                choice="take", theme="develop-people", shared=True,
                                 at=now - timedelta(days=2))
     return True

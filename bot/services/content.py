@@ -14,5 +14,5 @@ def prompt_content(library: Library, index: int) -> PromptContent:
 
 def nudge_content(library: Library, nudge: Nudge) -> NudgeContent:
     """A nudge with its theme's display name."""
-    return NudgeContent(nudge.id, nudge.behavior, library.behaviors[nudge.behavior].name,
+    return NudgeContent(nudge.id, nudge.theme, library.themes[nudge.theme].name,
                         nudge.text)

@@ -34,7 +34,7 @@ def build_digest(store: Store, library: Library, channel_id: str, end: datetime,
     themes = _theme_counts(store, library, channel_id, start, end)
     shared = [
         SharedReflection(text=row["text"], choice=row["choice"],
-                         theme=_theme_name(library, row["behavior"]),
+                         theme=_theme_name(library, row["theme"]),
                          author=row["user"] if row["shared_named"] else None)
         for row in store.digest_shared_reflections(channel_id, start, end, SHARED_MAX)
     ]
@@ -67,33 +67,33 @@ def build_digest(store: Store, library: Library, channel_id: str, end: datetime,
         hidden_below=min_group_size if hide else None,
         last_hidden=last_people < min_group_size,
         seen=[Seen(about=row["about"], text=row["text"],
-                   theme=_theme_name(library, row["behavior"]),
+                   theme=_theme_name(library, row["theme"]),
                    seer=None if row["anonymous"] else row["seer"])
               for row in store.digest_sightings(channel_id, start, end, SEEN_MAX)],
     )
 
 
-def _theme_name(library: Library, behavior: str | None) -> str | None:
-    found = library.behaviors.get(behavior) if behavior else None
+def _theme_name(library: Library, theme: str | None) -> str | None:
+    found = library.themes.get(theme) if theme else None
     return found.name if found else None
 
 
 def _nudge_theme(library: Library, nudge_id: str | None) -> str | None:
     nudge = library.nudge(nudge_id) if nudge_id else None
-    return _theme_name(library, nudge.behavior) if nudge else None
+    return _theme_name(library, nudge.theme) if nudge else None
 
 
 def _theme_counts(store: Store, library: Library, channel_id: str, start: datetime,
                   end: datetime) -> list[tuple[str, int]]:
     """Answers on each theme's nudges plus reflections naming it; themes no longer in the
     library are left out."""
-    by_behavior: Counter[str] = Counter()
+    by_theme: Counter[str] = Counter()
     for nudge_id, n in store.digest_nudge_answer_counts(channel_id, start, end).items():
         nudge = library.nudge(nudge_id)
         if nudge is not None:
-            by_behavior[nudge.behavior] += n
-    for behavior, n in store.digest_reflection_theme_counts(channel_id, start, end).items():
-        by_behavior[behavior] += n
-    named = [(library.behaviors[b].name, n) for b, n in by_behavior.items()
-             if b in library.behaviors]
+            by_theme[nudge.theme] += n
+    for theme, n in store.digest_reflection_theme_counts(channel_id, start, end).items():
+        by_theme[theme] += n
+    named = [(library.themes[b].name, n) for b, n in by_theme.items()
+             if b in library.themes]
     return sorted(named, key=lambda item: (-item[1], item[0]))[:TOP_THEMES]

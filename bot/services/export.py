@@ -27,7 +27,7 @@ COLUMNS = {
     "reply": [*COMMON, "thread_ts", "edited_at"],
     "choice": [*COMMON, "current"],
     "reaction": [*COMMON, "removed_at"],
-    "reflection": [*COMMON, "behavior", "shared", "shared_named", "source", "updated_at",
+    "reflection": [*COMMON, "theme", "shared", "shared_named", "source", "updated_at",
                    "follow_up_id"],
     "follow_up": [*COMMON, "follow_up_id", "due_at", "status", "sent_at", "outcome",
                   "answered_at"],

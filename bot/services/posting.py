@@ -190,7 +190,7 @@ class Poster:
                     None, None, None)
         if kind == "nudge":
             cycle, used = self.store.rotation_state(channel_id)
-            pick = pick_next(rotation_order(library, channel.behaviors, channel_id), cycle, used)
+            pick = pick_next(rotation_order(library, channel.themes, channel_id), cycle, used)
             content = nudge_content(library, pick.nudge)
             return (nudge_text(content), build_nudge_blocks(content), pick.nudge.id,
                     pick.cycle, None)

@@ -59,7 +59,7 @@ def _channel_plan(config: Config, store: Store, channel: Channel, now: datetime,
         out.append(PlannedPost(channel.channel, "prompt", at, content.fallback_text()))
     cycle, used = store.rotation_state(key)
     used = set(used)
-    order = rotation_order(config.library, channel.behaviors, key)
+    order = rotation_order(config.library, channel.themes, key)
     for at in times.get("nudge", []):
         if at in skipped:
             out.append(PlannedPost(channel.channel, "nudge", at, "", skipped=skipped[at]))

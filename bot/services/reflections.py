@@ -24,7 +24,7 @@ _PREFIX_CHOICE = {"follow": "follow", "followed": "follow", "take": "take", "too
 
 class InvalidReflection(ValueError):
     """Input that cannot be stored as a reflection; the message says why, for the person, and
-    ``field`` which part of the form it is about ("text", "choice" or "behavior")."""
+    ``field`` which part of the form it is about ("text", "choice" or "theme")."""
 
     def __init__(self, message: str, field: str = "text"):
         super().__init__(message)
@@ -95,60 +95,60 @@ class Draft:
 
     text: str
     choice: str | None = None
-    behavior: str | None = None
+    theme: str | None = None
     shared: bool = False
     named: bool = False  # shared with the author's name (what the form said when sharing)
 
-    def checked(self, behaviors: set[str]) -> Draft:
+    def checked(self, themes: set[str]) -> Draft:
         """This draft cleaned, or InvalidReflection."""
         if self.choice is not None and self.choice not in CHOICES:
             raise InvalidReflection(f"Unknown choice {self.choice!r}.", "choice")
-        if self.behavior is not None and self.behavior not in behaviors:
+        if self.theme is not None and self.theme not in themes:
             raise InvalidReflection("That theme is no longer in the library; pick another.",
-                                    "behavior")
-        return Draft(check_text(self.text), self.choice, self.behavior, bool(self.shared),
+                                    "theme")
+        return Draft(check_text(self.text), self.choice, self.theme, bool(self.shared),
                      bool(self.shared and self.named))
 
 
-def save(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[str],
+def save(store: Store, clock: Clock, user: str, draft: Draft, *, themes: set[str],
          channel: str | None = None, source: str = "modal",
          follow_up_id: int | None = None) -> int:
     """Check and store a new reflection (linked to a follow-up when it answers one)."""
-    good = draft.checked(behaviors)
+    good = draft.checked(themes)
     return store.record_reflection(user=user, text=good.text, at=clock.now(), channel=channel,
-                                   choice=good.choice, behavior=good.behavior,
+                                   choice=good.choice, theme=good.theme,
                                    shared=good.shared, source=source,
                                    follow_up_id=follow_up_id, named=good.named)
 
 
 def amend(store: Store, clock: Clock, user: str, reflection_id: int, draft: Draft, *,
-          behaviors: set[str]) -> bool:
+          themes: set[str]) -> bool:
     """Replace a quick reflection with the fuller version from the form; False if it is gone."""
-    good = draft.checked(behaviors)
+    good = draft.checked(themes)
     return store.update_reflection(reflection_id, user, text=good.text, choice=good.choice,
-                                   behavior=good.behavior, shared=good.shared, at=clock.now(),
+                                   theme=good.theme, shared=good.shared, at=clock.now(),
                                    named=good.named)
 
 
 def submit(store: Store, clock: Clock, user: str, form: dict, draft: Draft, *,
-           behaviors: set[str]) -> bool:
+           themes: set[str]) -> bool:
     """Save a submitted form once: the fuller version of the quick reflection it was opened
     for, else a new one; False when the form was already saved (sent twice)."""
     with store.batch():
         if not store.close_modal(form["view_id"], clock.now()):
             return False
         amended = form["reflection_id"] is not None and amend(
-            store, clock, user, form["reflection_id"], draft, behaviors=behaviors)
+            store, clock, user, form["reflection_id"], draft, themes=themes)
         if not amended:  # a new reflection, or its quick version was forgotten meanwhile
-            save(store, clock, user, draft, behaviors=behaviors, channel=form["channel"],
+            save(store, clock, user, draft, themes=themes, channel=form["channel"],
                  follow_up_id=form["follow_up_id"])
     return True
 
 
-def save_quick(store: Store, clock: Clock, user: str, draft: Draft, *, behaviors: set[str],
+def save_quick(store: Store, clock: Clock, user: str, draft: Draft, *, themes: set[str],
                channel: str | None) -> dict:
     """Check and store ``/reflect some text``; the stored reflection."""
-    reflection_id = save(store, clock, user, draft, behaviors=behaviors, channel=channel,
+    reflection_id = save(store, clock, user, draft, themes=themes, channel=channel,
                          source="quick")
     return store.reflection(reflection_id) or {"id": reflection_id}
 
@@ -203,7 +203,7 @@ def personal_stats(store: Store, user: str, tz: ZoneInfo, now: datetime) -> Stat
     choices = Counter(row["choice"] for row in store.choices_of(user))
     reflections = store.reflections_of(user)
     by_choice = Counter(r["choice"] for r in reflections if r["choice"])
-    themes = Counter(r["behavior"] for r in reflections if r["behavior"])
+    themes = Counter(r["theme"] for r in reflections if r["theme"])
     times = [from_iso(t) for t in store.answer_times(user)]
     return Stats(choices={c: choices.get(c, 0) for c in CHOICES}, reflections=len(reflections),
                  reflection_choices={c: by_choice.get(c, 0) for c in CHOICES},

@@ -29,7 +29,7 @@ _LEADING = re.compile(r"^[\s:,;.\-–—]+")
 
 class InvalidSighting(ValueError):
     """Input that cannot be stored as a sighting; the message says why, for the person, and
-    ``field`` which part of the form it is about ("person", "text" or "behavior")."""
+    ``field`` which part of the form it is about ("person", "text" or "theme")."""
 
     def __init__(self, message: str, field: str = "text"):
         super().__init__(message)
@@ -93,23 +93,23 @@ class Draft:
 
     about: str | None
     text: str
-    behavior: str | None = None
+    theme: str | None = None
     anonymous: bool = False
     in_digest: bool = True
 
-    def checked(self, seer: str, behaviors: set[str]) -> Draft:
+    def checked(self, seer: str, themes: set[str]) -> Draft:
         """This draft cleaned, or InvalidSighting (OwnSighting when it is about the seer)."""
         if not self.about:
             raise InvalidSighting("Pick the person you saw.", "person")
         if self.about == seer:
             raise OwnSighting()
-        return self.words_checked(behaviors)
+        return self.words_checked(themes)
 
-    def words_checked(self, behaviors: set[str]) -> Draft:
+    def words_checked(self, themes: set[str]) -> Draft:
         """The words, theme and flags cleaned (all "Add details" changes), or InvalidSighting."""
-        if self.behavior is not None and self.behavior not in behaviors:
+        if self.theme is not None and self.theme not in themes:
             raise InvalidSighting("That theme is no longer in the library; pick another.",
-                                  "behavior")
+                                  "theme")
         return replace(self, text=check_text(self.text), anonymous=bool(self.anonymous),
                        in_digest=bool(self.in_digest))
 
@@ -144,10 +144,10 @@ def check_person(about: str, directory: Directory | None) -> None:
                               "someone active.", "person")
 
 
-def check(draft: Draft, seer: str, *, behaviors: set[str],
+def check(draft: Draft, seer: str, *, themes: set[str],
           directory: Directory | None) -> Draft:
     """The draft cleaned and its person checked, or InvalidSighting."""
-    good = draft.checked(seer, behaviors)
+    good = draft.checked(seer, themes)
     check_person(good.about or "", directory)
     return good
 
@@ -161,12 +161,12 @@ def save(store: Store, clock: Clock, seer: str, draft: Draft, *, themes: dict[st
     when that person's settings allow. A later "Add details" rewrites it while it still waits
     (see ``amend``), so it follows the seer's final choice of words and anonymity.
     """
-    good = check(draft, seer, behaviors=set(themes), directory=directory)
+    good = check(draft, seer, themes=set(themes), directory=directory)
     about = good.about or ""
     now = clock.now()
     with store.batch():
         sighting_id = store.record_sighting(
-            seer=seer, about=about, text=good.text, at=now, behavior=good.behavior,
+            seer=seer, about=about, text=good.text, at=now, theme=good.theme,
             channel=channel, permalink=permalink, anonymous=good.anonymous,
             in_digest=good.in_digest)
         text, blocks = sighting_dm(store.sighting(sighting_id) or {}, themes)
@@ -174,14 +174,14 @@ def save(store: Store, clock: Clock, seer: str, draft: Draft, *, themes: dict[st
     return sighting_id
 
 
-def quick_draft(command: Command, seer: str, behaviors: set[str]) -> Draft | None:
+def quick_draft(command: Command, seer: str, themes: set[str]) -> Draft | None:
     """The checked sighting of a quick ``/saw @name what they did`` (None when the command
     opens the form); OwnSighting when the seer named themselves."""
     if command.about == seer:
         raise OwnSighting()
     if command.action != "quick":
         return None
-    return Draft(command.about, command.text).checked(seer, behaviors)
+    return Draft(command.about, command.text).checked(seer, themes)
 
 
 def save_quick(store: Store, clock: Clock, seer: str, draft: Draft, *, themes: dict[str, str],
@@ -237,7 +237,7 @@ def amend(store: Store, clock: Clock, seer: str, sighting_id: int, draft: Draft,
         return Amended(False)
     good = draft.words_checked(set(themes))
     with store.batch():
-        if not store.update_sighting(sighting_id, seer, text=good.text, behavior=good.behavior,
+        if not store.update_sighting(sighting_id, seer, text=good.text, theme=good.theme,
                                      anonymous=good.anonymous, in_digest=good.in_digest,
                                      at=clock.now()):
             return Amended(False)

@@ -16,7 +16,7 @@ def channel_summary(config: Config, channel: Channel, now: datetime) -> str:
         nxt = next_run(channel, kind, now)
         when = nxt.strftime("%a %d %b %H:%M %Z") if nxt else "never"
         parts.append(f'{kind} "{cron}" next {when}')
-    themes = channel.behaviors or tuple(config.library.behaviors)
+    themes = channel.themes or tuple(config.library.themes)
     nudges = len(config.library.nudges_for(themes))
     return (f"{channel.channel} ({channel.tz.key}): " + "; ".join(parts)
             + f"; {plural(len(themes), 'theme')}, {plural(nudges, 'nudge')}")

@@ -97,7 +97,7 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
 
     def reflect_quick(p: dict[str, Any]) -> None:
         saved = reflections.save_quick(store, clock, p["user"], Draft(p["text"], p["choice"]),
-                                       behaviors=set(deps.themes()), channel=p.get("channel"))
+                                       themes=set(deps.themes()), channel=p.get("channel"))
         answer(deps, p, {"response_type": "ephemeral",
                          "text": rb.saved_text(saved.get("choice"), False),
                          "blocks": rb.quick_saved(saved["id"], saved.get("text") or "",
@@ -109,10 +109,11 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
         if row is None:
             update_view(deps, p, rb.expired_modal())
             return
-        draft = Draft(p["text"], p.get("choice"), p.get("behavior"), bool(p.get("shared")),
+        p = queued_by_0_11(p)
+        draft = Draft(p["text"], p.get("choice"), p.get("theme"), bool(p.get("shared")),
                       bool(p.get("named")))
         if not reflections.submit(store, clock, p["user"], row, draft,
-                                  behaviors=set(deps.themes())):
+                                  themes=set(deps.themes())):
             update_view(deps, p, rb.saved_modal())  # sent twice: saved the first time
             return
         text = rb.saved_text(draft.choice, draft.shared, draft.named)
@@ -140,6 +141,7 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
         if row is None:
             update_view(deps, p, sb.expired_modal())
             return
+        p = queued_by_0_11(p)
         try:
             done = sightings.submit(store, clock, p["user"], row, sightings.Draft(**p["draft"]),
                                     themes=deps.themes(), directory=deps.directory,
@@ -169,6 +171,17 @@ def handlers(deps: Deps, client: WebClient | None) -> dict[str, Handler]:
     return {"modal": modal, "reflect_quick": reflect_quick, "reflect_submit": reflect_submit,
             "saw_quick": saw_quick, "sighting_submit": sighting_submit, "forget": forget,
             "respond": respond, "view_update": view_update}
+
+
+def queued_by_0_11(p: dict[str, Any]) -> dict[str, Any]:
+    """A form's inbox item as today's handlers read it: one queued by 0.11 or before (still
+    waiting when the bot was upgraded) called its theme "behavior"."""
+    p = dict(p)
+    if "behavior" in p:
+        p["theme"] = p.pop("behavior")
+    if isinstance(p.get("draft"), dict) and "behavior" in p["draft"]:
+        p["draft"] = {("theme" if k == "behavior" else k): v for k, v in p["draft"].items()}
+    return p
 
 
 def sighting_draft(draft: sightings.Draft) -> dict[str, Any]:

@@ -41,5 +41,5 @@ class Deps:
         return found or self.config.timezone
 
     def themes(self) -> dict[str, str]:
-        """The library's behaviour themes, id to display name."""
-        return {key: b.name for key, b in self.config.library.behaviors.items()}
+        """The library's themes, id to display name."""
+        return {key: b.name for key, b in self.config.library.themes.items()}

@@ -130,7 +130,7 @@ def parse_reflect_values(values: dict) -> Draft:
     theme = element(ids.REFLECT_THEME).get("selected_option") or {}
     shared = element(ids.REFLECT_SHARE).get("selected_options") or []
     return Draft(text=element(ids.REFLECT_TEXT).get("value") or "",
-                 choice=chosen.get("value") or None, behavior=theme.get("value") or None,
+                 choice=chosen.get("value") or None, theme=theme.get("value") or None,
                  shared=any(o.get("value") == "share" for o in shared))
 
 

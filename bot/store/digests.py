@@ -90,10 +90,10 @@ class DigestQueries:
     @locked
     def digest_reflection_theme_counts(self, channel: str, start: datetime, end: datetime
                                        ) -> dict[str, int]:
-        """Reflections in ``channel`` in [start, end) that name a behaviour, by behaviour."""
+        """Reflections in ``channel`` in [start, end) that name a theme, by theme."""
         rows = self.db.execute(
-            "SELECT behavior, count(*) FROM reflections WHERE channel = :channel "
-            "AND behavior IS NOT NULL AND at >= :start AND at < :end GROUP BY behavior",
+            "SELECT theme, count(*) FROM reflections WHERE channel = :channel "
+            "AND theme IS NOT NULL AND at >= :start AND at < :end GROUP BY theme",
             _window(channel, start, end))
         return dict(rows.fetchall())
 
@@ -102,7 +102,7 @@ class DigestQueries:
                                   limit: int) -> list[dict]:
         """Reflections their authors shared, in ``channel`` in [start, end), newest first."""
         return all_rows(self.db.execute(
-            "SELECT id, user, text, choice, behavior, at, shared_named FROM reflections "
+            "SELECT id, user, text, choice, theme, at, shared_named FROM reflections "
             "WHERE channel = :channel AND shared = 1 AND text IS NOT NULL "
             "AND at >= :start AND at < :end ORDER BY at DESC, id DESC LIMIT :limit",
             {**_window(channel, start, end), "limit": limit}))

@@ -15,27 +15,27 @@ class ReflectionQueries:
 
     @locked
     def record_reflection(self, *, user: str, text: str, at: datetime, channel: str | None = None,
-                          choice: str | None = None, behavior: str | None = None,
+                          choice: str | None = None, theme: str | None = None,
                           shared: bool = False, source: str = "modal",
                           follow_up_id: int | None = None, named: bool = False) -> int:
         """Store a reflection and return its id (``named``: shared with the author's name)."""
         cursor = self.db.execute(
-            "INSERT INTO reflections (user, channel, text, choice, behavior, shared, at, source, "
+            "INSERT INTO reflections (user, channel, text, choice, theme, shared, at, source, "
             "follow_up_id, shared_named) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [user, channel, text, choice, behavior, int(shared), to_iso(at), source,
+            [user, channel, text, choice, theme, int(shared), to_iso(at), source,
              follow_up_id, int(shared and named)])
         return cursor.lastrowid
 
     @locked
     def update_reflection(self, reflection_id: int, user: str, *, text: str,
-                          choice: str | None, behavior: str | None, shared: bool,
+                          choice: str | None, theme: str | None, shared: bool,
                           at: datetime, named: bool = False) -> bool:
         """Replace one of ``user``'s reflections (the "Add details" form); False if it is gone.
         Sharing is decided again, with what that form said about the name."""
         cursor = self.db.execute(
-            "UPDATE reflections SET text = ?, choice = ?, behavior = ?, shared = ?, "
+            "UPDATE reflections SET text = ?, choice = ?, theme = ?, shared = ?, "
             "shared_named = ?, updated_at = ? WHERE id = ? AND user = ?",
-            [text, choice, behavior, int(shared), int(shared and named), to_iso(at),
+            [text, choice, theme, int(shared), int(shared and named), to_iso(at),
              reflection_id, user])
         return cursor.rowcount == 1
 

@@ -31,7 +31,7 @@ class ReportQueries:
                         "NULL AS choice, p.ts, r.at, r.removed_at FROM reactions r "
                         "JOIN posts p ON p.id = r.post_id WHERE r.at >= ? ORDER BY r.at, r.id",
             "reflection": "SELECT 'reflection' AS kind, channel, user, text, choice, NULL AS ts, "
-                          "at, behavior, shared, shared_named, source, updated_at, "
+                          "at, theme, shared, shared_named, source, updated_at, "
                           "follow_up_id FROM reflections WHERE at >= ? ORDER BY at, id",
             "follow_up": "SELECT 'follow_up' AS kind, f.channel, f.user, NULL AS text, "
                          "'take' AS choice, p.ts, f.chosen_at AS at, f.id AS follow_up_id, "
@@ -39,7 +39,7 @@ class ReportQueries:
                          "FROM follow_ups f LEFT JOIN posts p ON p.id = f.post_id "
                          "WHERE f.chosen_at >= ? ORDER BY f.chosen_at, f.id",
             "sighting": "SELECT 'sighting' AS kind, channel, seer AS user, text, NULL AS choice, "
-                        "NULL AS ts, at, about, behavior AS theme, anonymous, in_digest, "
+                        "NULL AS ts, at, about, theme, anonymous, in_digest, "
                         "permalink, updated_at FROM sightings WHERE at >= ? ORDER BY at, id",
         }
         rows = all_rows(self.db.execute(queries[kind], [since_iso]))

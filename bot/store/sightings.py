@@ -28,14 +28,14 @@ class SightingQueries:
 
     @locked
     def record_sighting(self, *, seer: str, about: str, text: str, at: datetime,
-                        behavior: str | None = None, channel: str | None = None,
+                        theme: str | None = None, channel: str | None = None,
                         permalink: str | None = None, anonymous: bool = False,
                         in_digest: bool = True) -> int:
         """Store a sighting and return its id."""
         return self.db.execute(
-            "INSERT INTO sightings (seer, about, text, behavior, channel, permalink, anonymous, "
+            "INSERT INTO sightings (seer, about, text, theme, channel, permalink, anonymous, "
             "in_digest, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [seer, about, text, behavior, channel, permalink, int(anonymous), int(in_digest),
+            [seer, about, text, theme, channel, permalink, int(anonymous), int(in_digest),
              to_iso(at)]).lastrowid
 
     @locked
@@ -45,16 +45,16 @@ class SightingQueries:
 
     @locked
     def update_sighting(self, sighting_id: int, seer: str, *, text: str,
-                        behavior: str | None, anonymous: bool, in_digest: bool,
+                        theme: str | None, anonymous: bool, in_digest: bool,
                         at: datetime) -> bool:
         """Change one of ``seer``'s sightings ("Add details"); False if it is gone or not theirs.
 
         Whom it is about does not change: the DM to them may already be queued or sent.
         """
         return self.db.execute(
-            "UPDATE sightings SET text = ?, behavior = ?, anonymous = ?, in_digest = ?, "
+            "UPDATE sightings SET text = ?, theme = ?, anonymous = ?, in_digest = ?, "
             "updated_at = ? WHERE id = ? AND seer = ?",
-            [text, behavior, int(anonymous), int(in_digest), to_iso(at), sighting_id,
+            [text, theme, int(anonymous), int(in_digest), to_iso(at), sighting_id,
              seer]).rowcount == 1
 
     @locked

@@ -28,7 +28,7 @@ from bot.slack.registry import Registry
 
 log = logging.getLogger(__name__)
 FIELD_BLOCKS = {"text": ids.REFLECT_TEXT[0], "choice": ids.REFLECT_CHOICE[0],
-                "behavior": ids.REFLECT_THEME[0]}
+                "theme": ids.REFLECT_THEME[0]}
 HISTORY_LIMIT = 10
 PURPOSES = ("reflect", "reflect-home")
 
@@ -54,7 +54,7 @@ def open_modal(deps: Deps, client: WebClient, trigger_id: str, user: str, *,
     named = form.named
     if reflection:
         view = rb.reflect_modal(themes, text=reflection["text"] or "",
-                                choice=reflection["choice"], theme=reflection["behavior"],
+                                choice=reflection["choice"], theme=reflection["theme"],
                                 shared=bool(reflection["shared"]), details=True, named=named)
     elif follow_up:
         view = rb.reflect_modal(themes, choice="take", named=named,
@@ -130,7 +130,7 @@ def on_submit(ack: Ack, body: dict, deps: Deps) -> None:
         return
     defer(deps, "reflect_submit", request_key("view", body),
           {"view_id": view.get("id", ""), "user": user, "text": draft.text,
-           "choice": draft.choice, "behavior": draft.behavior, "shared": draft.shared,
+           "choice": draft.choice, "theme": draft.theme, "shared": draft.shared,
            # what the form said about the name when they shared: kept with the reflection
            "named": draft.shared and rb.form_named(view)}, user)
     ack(response_action="update", view=rb.saving_modal())

@@ -26,7 +26,7 @@ from bot.slack.registry import Registry
 log = logging.getLogger(__name__)
 PURPOSE = "sighting"
 FIELD_BLOCKS = {"person": ids.SIGHTING_PERSON[0], "text": ids.SIGHTING_TEXT[0],
-                "behavior": ids.SIGHTING_THEME[0]}
+                "theme": ids.SIGHTING_THEME[0]}
 NOT_IN_CHANNEL = ("leadbot is not in this channel, so nothing was saved. Use `/saw` in one of "
                   "your team's leadbot channels, or invite leadbot here first.")
 NO_FORM = "Slack did not open the form in time; please try again."
@@ -43,7 +43,7 @@ def parse_values(values: dict) -> Draft:
               for o in element(pair).get("selected_options") or []}
     return Draft(about=element(ids.SIGHTING_PERSON).get("selected_user") or None,
                  text=element(ids.SIGHTING_TEXT).get("value") or "",
-                 behavior=theme.get("value") or None, anonymous=sb.ANONYMOUS in ticked,
+                 theme=theme.get("value") or None, anonymous=sb.ANONYMOUS in ticked,
                  in_digest=sb.LEAVE_OUT not in ticked)
 
 
@@ -82,7 +82,7 @@ def open_modal(deps: Deps, client: WebClient, trigger_id: str, user: str, *,
     themes = deps.themes()
     if sighting:
         view = sb.sighting_modal(themes, about=sighting["about"], text=sighting["text"] or "",
-                                 theme=sighting["behavior"], anonymous=sighting["anonymous"],
+                                 theme=sighting["theme"], anonymous=sighting["anonymous"],
                                  in_digest=sighting["in_digest"], details=True)
     else:
         view = sb.sighting_modal(themes, about=about, permalink=permalink)
@@ -140,13 +140,13 @@ def on_submit(ack: Ack, body: dict, deps: Deps) -> None:
     shown on their field; then saved (or amended) by the worker, which updates the form."""
     view, user = body.get("view") or {}, (body.get("user") or {}).get("id", "")
     draft = parse_values((view.get("state") or {}).get("values") or {})
-    behaviors = set(deps.themes())
+    themes = set(deps.themes())
     details = ids.SIGHTING_PERSON[0] not in ((view.get("state") or {}).get("values") or {})
     try:
         if details:  # "Add details": the person is not part of that form
-            draft = draft.words_checked(behaviors)
+            draft = draft.words_checked(themes)
         else:
-            draft = sightings.check(draft, user, behaviors=behaviors,
+            draft = sightings.check(draft, user, themes=themes,
                                     directory=deps.directory)
     except InvalidSighting as exc:
         ack(response_action="errors", errors={FIELD_BLOCKS[exc.field]: str(exc)})
