@@ -1,8 +1,12 @@
-"""Helpers to run the real ``leadbot`` command as a subprocess against the fake Slack."""
+"""Helpers to run the bot against the fake Slack: in the test process (``running``: the same
+wiring as `leadbot run`, served in a thread over real HTTP or WebSocket) or as the real
+``leadbot`` command in a subprocess (``BotProcess``, ``running_process``), for the tests whose
+subject is the process itself: transports, crashes, restarts, signals, exit codes."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -89,23 +93,157 @@ class BotProcess:
         self._reader.join(timeout=5)
 
 
-@contextlib.contextmanager
-def running(fake, env: dict[str, str], cwd: Path, mode: str):
-    """`leadbot run` in Socket Mode or HTTP mode, and a Transport that drives it like Slack."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # as `leadbot run` logs
+
+
+class _Lines(logging.Handler):
+    """Every log record, formatted as `leadbot run` prints it, appended line by line."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__(logging.DEBUG)
+        self.lines = lines
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.extend(self.format(record).splitlines())
+
+
+class BotThread:
+    """`leadbot run` in the test process: its own wiring (``runtime.start``, then
+    ``run_http`` or ``run_socket_mode``, then ``shutdown``) served from a thread, over the
+    same real HTTP or WebSocket and the same database files; its log collected like
+    ``BotProcess``'s output. No signal handlers: ``stop`` sets the bot's stop event."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, mode: str):
+        from bot import runtime
+        from bot.clock import SystemClock
+        from bot.config import load_config
+        from bot.settings import load_settings
+
+        self.lines: list[str] = []
+        self._capture()
+        try:
+            settings = load_settings(env, env_file=cwd / ".env")
+            if not settings.config_path.is_absolute():
+                settings = settings.__class__(**{**settings.__dict__,
+                                                 "config_path": cwd / settings.config_path})
+            self.stop_event = threading.Event()
+            self.bot = runtime.start(settings, load_config(settings.config_path),
+                                     SystemClock(), http=mode == "http", stop=self.stop_event)
+        except BaseException:
+            self._release()
+            raise
+        self.port: int | None = None
+
+        def serve() -> None:
+            try:
+                if mode == "http":
+                    runtime.run_http(self.bot, "127.0.0.1", 0, self._listening)
+                else:
+                    runtime.run_socket_mode(self.bot)
+            except Exception:
+                runtime.log.exception("the bot stopped on an error")
+                self.stop_event.set()
+            finally:
+                runtime.shutdown(self.bot)
+
+        self._thread = threading.Thread(target=serve, name=f"leadbot-{mode}", daemon=True)
+        self._thread.start()
+
+    def _listening(self, host: str, port: int) -> None:
+        self.port = port
+        logging.getLogger("leadbot").info(
+            "listening on http://%s:%d (/slack/events, /healthz)", host, port)
+
+    def _capture(self) -> None:
+        """Collect every log line at INFO and up, as `leadbot run`'s logging setup does, and
+        any exception a thread dies of (a subprocess would print its traceback)."""
+        root = logging.getLogger()
+        self._handler = _Lines(self.lines)
+        self._levels = root.level, logging.getLogger("apscheduler").level
+        root.addHandler(self._handler)
+        root.setLevel(logging.INFO)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        self._excepthook = threading.excepthook
+
+        def excepthook(args) -> None:
+            self._handler.emit(logging.LogRecord(
+                "threading", logging.ERROR, __file__, 0, "exception in thread %s", (
+                    args.thread.name if args.thread else "?",), (
+                    args.exc_type, args.exc_value, args.exc_traceback)))
+            self._excepthook(args)
+
+        threading.excepthook = excepthook
+
+    def _release(self) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self._handler)
+        root.setLevel(self._levels[0])
+        logging.getLogger("apscheduler").setLevel(self._levels[1])
+        threading.excepthook = self._excepthook
+
+    @property
+    def output(self) -> str:
+        """Everything logged so far."""
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout: float = 15) -> re.Match:
+        """Wait until a logged line matches ``pattern``; fail with the output if not."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if not self._thread.is_alive():
+                break
+            time.sleep(0.01)
+        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+
+    def stop(self, timeout: float = 15) -> bool:
+        """Stop as SIGTERM would (the server closes, the scheduler and worker stop, the
+        database closes); whether that happened, cleanly, within ``timeout`` seconds."""
+        self.stop_event.set()
+        self._thread.join(timeout)
+        self._release()
+        return not self._thread.is_alive() and "stopped cleanly" in self.output
+
+
+def _transport(fake, bot, mode: str):
     from tests import slackdrive as sd
 
+    if mode == "http":
+        port = bot.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
+        slack = sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
+    else:
+        bot.wait_for_line("Socket Mode connected")
+        fake.wait_for_socket(timeout=10)
+        slack = sd.Transport(fake, mode)
+    slack.process = bot  # its output, for tests that read the log
+    return slack
+
+
+@contextlib.contextmanager
+def running(fake, env: dict[str, str], cwd: Path, mode: str):
+    """The bot served in this process in Socket Mode or HTTP mode (``BotThread``), and a
+    Transport that drives it like Slack."""
+    bot = BotThread(env, cwd, mode)
+    try:
+        yield _transport(fake, bot, mode)
+    finally:
+        stopped = bot.stop()
+        print(bot.output)  # shown by pytest when the test fails
+    assert stopped, f"the bot did not stop cleanly; output:\n{bot.output}"
+
+
+@contextlib.contextmanager
+def running_process(fake, env: dict[str, str], cwd: Path, mode: str):
+    """`leadbot run` as a subprocess in Socket Mode or HTTP mode, and a Transport to it."""
     args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
     process = BotProcess(args, env, cwd)
     try:
-        if mode == "http":
-            port = process.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
-            slack = sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
-        else:
-            process.wait_for_line("Socket Mode connected")
-            fake.wait_for_socket(timeout=10)
-            slack = sd.Transport(fake, mode)
-        slack.process = process  # its output, for tests that read the log
-        yield slack
+        yield _transport(fake, process, mode)
     finally:
         process.stop()
         print(process.output)  # shown by pytest when the test fails
