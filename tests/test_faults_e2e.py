@@ -75,13 +75,17 @@ def test_replayed_commands_and_forms_are_stored_once(fake, env, tmp_path):
         store.close()
 
 
-def test_a_locked_database_delays_a_command_but_loses_nothing(fake, env, tmp_path):
+def test_a_locked_database_delays_a_command_but_loses_nothing(fake, env, tmp_path,
+                                                              monkeypatch):
+    # the bot waits 1 s for a lock here (10 s as shipped), so a lock held for 2 s outlasts it
+    # as 12 s would outlast 10 s: the first try fails and the work waits for its retry
+    monkeypatch.setattr("bot.store.BUSY_TIMEOUT_MS", 1000)
     with running(fake, env, tmp_path, "http") as slack:
         slack.command("/reflect", "help", BOB, TEAM)
         locker = sqlite3.connect(env["LEADBOT_DB"], timeout=1, isolation_level=None,
                                  check_same_thread=False)
-        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for 12 s
-        released = threading.Timer(12, locker.execute, ["ROLLBACK"])
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for 2 s
+        released = threading.Timer(2, locker.execute, ["ROLLBACK"])
         released.start()
         try:
             url = fake.new_response_url()
@@ -96,6 +100,7 @@ def test_a_locked_database_delays_a_command_but_loses_nothing(fake, env, tmp_pat
             locker.close()
         assert "saved" in answer[0]["body"]["text"].lower()
         assert [r["text"] for r in rows(env, "reflection")] == ["asked why twice"]
+        assert "failed (attempt 1); retrying" in slack.process.output  # the lock outlasted it
 
 
 def test_work_that_can_never_succeed_is_not_retried_forever(fake, env, tmp_path, run_cli):
