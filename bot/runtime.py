@@ -238,8 +238,10 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
     try:
         bot.stop.wait()
     finally:
-        server.close()
+        # closed from inside its own loop, which then ends at once, not at its next 1 s poll
+        server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
+        server.close()  # in case the loop had stopped already (closing twice is harmless)
 
 
 def post_now(settings: Settings, config: Config, clock: Clock, ref: str, kind: str) -> PostResult:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 import urllib.request
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -278,3 +279,16 @@ channels:
     assert ("C0123TEAM", "posted") in rows
     assert ("C0SECOND", "skipped") in rows
     assert ("C0SECOND", "posted") not in rows
+
+
+def test_http_mode_stops_at_once(fake, tmp_path):
+    """The server's loop ends when told to, not at its next poll (up to a second later)."""
+    _config(tmp_path, "channels:\n  - channel: C0123TEAM\n    prompt: \"0 9 1 1 *\"\n")
+    took = []
+    for _ in range(3):
+        bot = BotThread(_env(fake, tmp_path, SLACK_APP_TOKEN=""), tmp_path, "http")
+        bot.wait_for_line("listening on")
+        started = time.monotonic()
+        assert bot.stop(), bot.output
+        took.append(time.monotonic() - started)
+    assert max(took) < 0.5, took
