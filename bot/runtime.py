@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -194,7 +195,12 @@ def run_socket_mode(bot: Bot) -> None:
         # event arriving meanwhile is not acked, so Slack sends it again.
         closer = threading.Thread(target=handler.close, name="socket-close", daemon=True)
         closer.start()
-        closer.join(timeout=0.5)
+        # Its message loop waits up to 1 s for a message before it sees it is closed: an empty
+        # one (None, which it skips) wakes it now.
+        deadline = time.monotonic() + 0.5
+        while closer.is_alive() and time.monotonic() < deadline:
+            handler.client.message_queue.put(None)
+            closer.join(timeout=0.01)
 
 
 def health_wsgi(bot: Bot) -> Callable:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -281,14 +282,17 @@ channels:
     assert ("C0SECOND", "posted") not in rows
 
 
-def test_http_mode_stops_at_once(fake, tmp_path):
-    """The server's loop ends when told to, not at its next poll (up to a second later)."""
+@pytest.mark.parametrize("mode", ["http", "socket"])
+def test_stops_at_once(fake, tmp_path, mode):
+    """The server's loop (HTTP) or the Socket Mode client's ends when told to, not at its next
+    poll up to a second later, and leaves no thread of its own behind."""
     _config(tmp_path, "channels:\n  - channel: C0123TEAM\n    prompt: \"0 9 1 1 *\"\n")
     took = []
     for _ in range(3):
-        bot = BotThread(_env(fake, tmp_path, SLACK_APP_TOKEN=""), tmp_path, "http")
-        bot.wait_for_line("listening on")
+        bot = BotThread(_env(fake, tmp_path), tmp_path, mode)
+        bot.wait_for_line("listening on" if mode == "http" else "Socket Mode connected")
         started = time.monotonic()
         assert bot.stop(), bot.output
         took.append(time.monotonic() - started)
-    assert max(took) < 0.5, took
+        assert not [t.name for t in threading.enumerate() if t.name == "socket-close"]
+    assert max(took) < 0.4, took
