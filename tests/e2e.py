@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -201,10 +202,20 @@ class BotThread:
             time.sleep(0.01)
         raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
 
-    def stop(self, timeout: float = 15) -> bool:
+    def stop(self, timeout: float = 15, hang_up: Callable[[], None] | None = None) -> bool:
         """Stop as SIGTERM would (the server closes, the scheduler and worker stop, the
-        database closes); whether that happened, cleanly, within ``timeout`` seconds."""
+        database closes); whether that happened, cleanly, within ``timeout`` seconds.
+
+        ``hang_up``: Slack's side closing the Socket Mode connection once the bot has begun to
+        close its client, whose read in progress holds the socket until its timeout (the bot
+        does not wait for it more than 0.5 s, and leaves it to end in the background)."""
         self.stop_event.set()
+        if hang_up is not None:
+            deadline = time.monotonic() + timeout
+            while (self._thread.is_alive() and time.monotonic() < deadline
+                   and not any(t.name == "socket-close" for t in threading.enumerate())):
+                time.sleep(0.001)
+            hang_up()
         self._thread.join(timeout)
         self._release()
         return not self._thread.is_alive() and "stopped cleanly" in self.output
@@ -232,7 +243,7 @@ def running(fake, env: dict[str, str], cwd: Path, mode: str):
     try:
         yield _transport(fake, bot, mode)
     finally:
-        stopped = bot.stop()
+        stopped = bot.stop(hang_up=fake.close_sockets if mode == "socket" else None)
         print(bot.output)  # shown by pytest when the test fails
     assert stopped, f"the bot did not stop cleanly; output:\n{bot.output}"
 
