@@ -211,14 +211,30 @@ class BotThread:
         does not wait for it more than 0.5 s, and leaves it to end in the background)."""
         self.stop_event.set()
         if hang_up is not None:
-            deadline = time.monotonic() + timeout
-            while (self._thread.is_alive() and time.monotonic() < deadline
-                   and not any(t.name == "socket-close" for t in threading.enumerate())):
-                time.sleep(0.001)
-            hang_up()
+            hang_up_once_closing(hang_up, self._thread, timeout)
         self._thread.join(timeout)
         self._release()
         return not self._thread.is_alive() and "stopped cleanly" in self.output
+
+
+def hang_up_once_closing(hang_up: Callable[[], None], stopping: threading.Thread,
+                         timeout: float = 15) -> None:
+    """Call ``hang_up`` (the fake closing its Socket Mode connections, as Slack can) once the
+    bot has begun to close its client ("socket-close"), or ``stopping`` has ended."""
+    deadline = time.monotonic() + timeout
+    while (stopping.is_alive() and time.monotonic() < deadline
+           and not any(t.name == "socket-close" for t in threading.enumerate())):
+        time.sleep(0.001)
+    hang_up()
+
+
+def stop_sandbox(box, timeout: float = 15) -> None:
+    """``box.stop()`` (a sandbox in this process), its fake hanging up once the bot closes."""
+    stopping = threading.Thread(target=box.stop, name="sandbox-stop")
+    stopping.start()
+    hang_up_once_closing(box.fake.close_sockets, stopping, timeout)
+    stopping.join(timeout)
+    assert not stopping.is_alive(), "the sandbox did not stop"
 
 
 def _transport(fake, bot, mode: str):

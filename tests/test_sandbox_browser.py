@@ -16,6 +16,7 @@ import pytest
 
 from bot.slack.sighting_blocks import TITLE as SIGHTING_TITLE
 from tests.conftest import REPO
+from tests.e2e import stop_sandbox
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts" / "sandbox"
@@ -51,7 +52,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop as Ctrl-C would."""
-        self.app.stop()
+        stop_sandbox(self.app)
 
     def rows(self, kind: str) -> list[dict]:
         """What the bot stored, as `leadbot export` would write it."""
