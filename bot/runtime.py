@@ -248,6 +248,7 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
         server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
         server.close()  # in case the loop had stopped already (closing twice is harmless)
+        server.task_dispatcher.shutdown()  # its worker threads end (requests under way finish)
 
 
 def post_now(settings: Settings, config: Config, clock: Clock, ref: str, kind: str) -> PostResult:

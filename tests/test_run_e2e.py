@@ -285,7 +285,7 @@ channels:
 @pytest.mark.parametrize("mode", ["http", "socket"])
 def test_stops_at_once(fake, tmp_path, mode):
     """The server's loop (HTTP) or the Socket Mode client's ends when told to, not at its next
-    poll up to a second later, and leaves no thread of its own behind."""
+    poll up to a second later, and leaves no thread of its own behind (waitress's workers)."""
     _config(tmp_path, "channels:\n  - channel: C0123TEAM\n    prompt: \"0 9 1 1 *\"\n")
     took = []
     for _ in range(3):
@@ -294,5 +294,7 @@ def test_stops_at_once(fake, tmp_path, mode):
         started = time.monotonic()
         assert bot.stop(), bot.output
         took.append(time.monotonic() - started)
-        assert not [t.name for t in threading.enumerate() if t.name == "socket-close"]
+        left = [t.name for t in threading.enumerate()
+                if t.name == "socket-close" or t.name.startswith("waitress")]
+        assert not left, left
     assert max(took) < 0.4, took
