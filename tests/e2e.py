@@ -1,6 +1,6 @@
 """Helpers to run the bot against the fake Slack: in the test process (``running``: the same
 wiring as `leadbot run`, served in a thread over real HTTP or WebSocket) or as the real
-``leadbot`` command in a subprocess (``BotProcess``, ``running_process``), for the tests whose
+``leadbot`` command in a subprocess (``BotProcess``), for the tests whose
 subject is the process itself: transports, crashes, restarts, signals, exit codes."""
 
 from __future__ import annotations
@@ -237,7 +237,8 @@ def stop_sandbox(box, timeout: float = 15) -> None:
     assert not stopping.is_alive(), "the sandbox did not stop"
 
 
-def _transport(fake, bot, mode: str):
+def transport_to(fake, bot, mode: str):
+    """Wait until ``bot`` (a BotThread or a BotProcess) serves; a Transport that drives it."""
     from tests import slackdrive as sd
 
     if mode == "http":
@@ -257,23 +258,11 @@ def running(fake, env: dict[str, str], cwd: Path, mode: str):
     Transport that drives it like Slack."""
     bot = BotThread(env, cwd, mode)
     try:
-        yield _transport(fake, bot, mode)
+        yield transport_to(fake, bot, mode)
     finally:
         stopped = bot.stop(hang_up=fake.close_sockets if mode == "socket" else None)
         print(bot.output)  # shown by pytest when the test fails
     assert stopped, f"the bot did not stop cleanly; output:\n{bot.output}"
-
-
-@contextlib.contextmanager
-def running_process(fake, env: dict[str, str], cwd: Path, mode: str):
-    """`leadbot run` as a subprocess in Socket Mode or HTTP mode, and a Transport to it."""
-    args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
-    process = BotProcess(args, env, cwd)
-    try:
-        yield _transport(fake, process, mode)
-    finally:
-        process.stop()
-        print(process.output)  # shown by pytest when the test fails
 
 
 def bot_env(fake, tmp_path: Path, config: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from tests import slackdrive as sd
-from tests.e2e import BotProcess, bot_env, running
+from tests.e2e import BotProcess, bot_env, running, transport_to
 
 pytestmark = pytest.mark.e2e
 
@@ -47,12 +47,7 @@ def start(fake, env, tmp_path, mode):
     """`leadbot run` as a subprocess (to be killed), and a Transport to it."""
     args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
     bot = BotProcess(args, env, tmp_path)
-    if mode == "http":
-        port = bot.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
-        return bot, sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
-    bot.wait_for_line("Socket Mode connected")
-    fake.wait_for_socket(timeout=10)
-    return bot, sd.Transport(fake, mode)
+    return bot, transport_to(fake, bot, mode)
 
 
 def export(run_cli, env, kind) -> list[dict]:
