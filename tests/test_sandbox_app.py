@@ -408,6 +408,8 @@ def test_ctrl_c_stops_once_cleanly_and_a_new_database_is_announced(tmp_path):
         conn = http.client.HTTPConnection("127.0.0.1", int(url.group(2)), timeout=30)
         conn.request("POST", "/sandbox/time", body=json.dumps({"what": "follow_up"}),
                      headers={"Content-Type": "application/json"})
+        # a fixed wait, on purpose: the jump shows nothing outside until its first post (a
+        # second or so, paced), and Ctrl-C must come while it is under way
         time.sleep(0.5)
     finally:
         code = process.stop(signal.SIGINT)
