@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -196,7 +197,12 @@ def run_socket_mode(bot: Bot) -> None:
         # event arriving meanwhile is not acked, so Slack sends it again.
         closer = threading.Thread(target=handler.close, name="socket-close", daemon=True)
         closer.start()
-        closer.join(timeout=0.5)
+        # Its message loop waits up to 1 s for a message before it sees it is closed: an empty
+        # one (None, which it skips) wakes it now.
+        deadline = time.monotonic() + 0.5
+        while closer.is_alive() and time.monotonic() < deadline:
+            handler.client.message_queue.put(None)
+            closer.join(timeout=0.01)
 
 
 def health_wsgi(bot: Bot) -> Callable:
@@ -240,8 +246,11 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
     try:
         bot.stop.wait()
     finally:
-        server.close()
+        # closed from inside its own loop, which then ends at once, not at its next 1 s poll
+        server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
+        server.close()  # in case the loop had stopped already (closing twice is harmless)
+        server.task_dispatcher.shutdown()  # its worker threads end (requests under way finish)
 
 
 def post_now(settings: Settings, config: Config, clock: Clock, ref: str, kind: str) -> PostResult:

@@ -1,8 +1,12 @@
-"""Helpers to run the real ``leadbot`` command as a subprocess against the fake Slack."""
+"""Helpers to run the bot against the fake Slack: in the test process (``running``: the same
+wiring as `leadbot run`, served in a thread over real HTTP or WebSocket) or as the real
+``leadbot`` command in a subprocess (``BotProcess``), for the tests whose
+subject is the process itself: transports, crashes, restarts, signals, exit codes."""
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import signal
@@ -10,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import REPO
@@ -89,26 +94,175 @@ class BotProcess:
         self._reader.join(timeout=5)
 
 
-@contextlib.contextmanager
-def running(fake, env: dict[str, str], cwd: Path, mode: str):
-    """`leadbot run` in Socket Mode or HTTP mode, and a Transport that drives it like Slack."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # as `leadbot run` logs
+
+
+class _Lines(logging.Handler):
+    """Every log record, formatted as `leadbot run` prints it, appended line by line."""
+
+    def __init__(self, lines: list[str]):
+        super().__init__(logging.DEBUG)
+        self.lines = lines
+        self.setFormatter(logging.Formatter(LOG_FORMAT))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.extend(self.format(record).splitlines())
+
+
+class BotThread:
+    """`leadbot run` in the test process: its own wiring (``runtime.start``, then
+    ``run_http`` or ``run_socket_mode``, then ``shutdown``) served from a thread, over the
+    same real HTTP or WebSocket and the same database files; its log collected like
+    ``BotProcess``'s output. No signal handlers: ``stop`` sets the bot's stop event."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, mode: str):
+        from bot import runtime
+        from bot.clock import SystemClock
+        from bot.config import load_config
+        from bot.settings import load_settings
+
+        self.lines: list[str] = []
+        self._capture()
+        try:
+            settings = load_settings(env, env_file=cwd / ".env")
+            if not settings.config_path.is_absolute():
+                settings = settings.__class__(**{**settings.__dict__,
+                                                 "config_path": cwd / settings.config_path})
+            self.stop_event = threading.Event()
+            self.bot = runtime.start(settings, load_config(settings.config_path),
+                                     SystemClock(), http=mode == "http", stop=self.stop_event)
+        except BaseException:
+            self._release()
+            raise
+        self.port: int | None = None
+
+        def serve() -> None:
+            try:
+                if mode == "http":
+                    runtime.run_http(self.bot, "127.0.0.1", 0, self._listening)
+                else:
+                    runtime.run_socket_mode(self.bot)
+            except Exception:
+                runtime.log.exception("the bot stopped on an error")
+                self.stop_event.set()
+            finally:
+                runtime.shutdown(self.bot)
+
+        self._thread = threading.Thread(target=serve, name=f"leadbot-{mode}", daemon=True)
+        self._thread.start()
+
+    def _listening(self, host: str, port: int) -> None:
+        self.port = port
+        logging.getLogger("leadbot").info(
+            "listening on http://%s:%d (/slack/events, /healthz)", host, port)
+
+    def _capture(self) -> None:
+        """Collect every log line at INFO and up, as `leadbot run`'s logging setup does, and
+        any exception a thread dies of (a subprocess would print its traceback)."""
+        root = logging.getLogger()
+        self._handler = _Lines(self.lines)
+        self._levels = root.level, logging.getLogger("apscheduler").level
+        root.addHandler(self._handler)
+        root.setLevel(logging.INFO)
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        self._excepthook = threading.excepthook
+
+        def excepthook(args) -> None:
+            self._handler.emit(logging.LogRecord(
+                "threading", logging.ERROR, __file__, 0, "exception in thread %s", (
+                    args.thread.name if args.thread else "?",), (
+                    args.exc_type, args.exc_value, args.exc_traceback)))
+            self._excepthook(args)
+
+        threading.excepthook = excepthook
+
+    def _release(self) -> None:
+        root = logging.getLogger()
+        root.removeHandler(self._handler)
+        root.setLevel(self._levels[0])
+        logging.getLogger("apscheduler").setLevel(self._levels[1])
+        threading.excepthook = self._excepthook
+
+    @property
+    def output(self) -> str:
+        """Everything logged so far."""
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout: float = 15) -> re.Match:
+        """Wait until a logged line matches ``pattern``; fail with the output if not."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if not self._thread.is_alive():
+                break
+            time.sleep(0.01)
+        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+
+    def stop(self, timeout: float = 15, hang_up: Callable[[], None] | None = None) -> bool:
+        """Stop as SIGTERM would (the server closes, the scheduler and worker stop, the
+        database closes); whether that happened, cleanly, within ``timeout`` seconds.
+
+        ``hang_up``: Slack's side closing the Socket Mode connection once the bot has begun to
+        close its client, whose read in progress holds the socket until its timeout (the bot
+        does not wait for it more than 0.5 s, and leaves it to end in the background)."""
+        self.stop_event.set()
+        if hang_up is not None:
+            hang_up_once_closing(hang_up, self._thread, timeout)
+        self._thread.join(timeout)
+        self._release()
+        return not self._thread.is_alive() and "stopped cleanly" in self.output
+
+
+def hang_up_once_closing(hang_up: Callable[[], None], stopping: threading.Thread,
+                         timeout: float = 15) -> None:
+    """Call ``hang_up`` (the fake closing its Socket Mode connections, as Slack can) once the
+    bot has begun to close its client ("socket-close"), or ``stopping`` has ended."""
+    deadline = time.monotonic() + timeout
+    while (stopping.is_alive() and time.monotonic() < deadline
+           and not any(t.name == "socket-close" for t in threading.enumerate())):
+        time.sleep(0.001)
+    hang_up()
+
+
+def stop_sandbox(box, timeout: float = 15) -> None:
+    """``box.stop()`` (a sandbox in this process), its fake hanging up once the bot closes."""
+    stopping = threading.Thread(target=box.stop, name="sandbox-stop")
+    stopping.start()
+    hang_up_once_closing(box.fake.close_sockets, stopping, timeout)
+    stopping.join(timeout)
+    assert not stopping.is_alive(), "the sandbox did not stop"
+
+
+def transport_to(fake, bot, mode: str):
+    """Wait until ``bot`` (a BotThread or a BotProcess) serves; a Transport that drives it."""
     from tests import slackdrive as sd
 
-    args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
-    process = BotProcess(args, env, cwd)
+    if mode == "http":
+        port = bot.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
+        slack = sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
+    else:
+        bot.wait_for_line("Socket Mode connected")
+        fake.wait_for_socket(timeout=10)
+        slack = sd.Transport(fake, mode)
+    slack.process = bot  # its output, for tests that read the log
+    return slack
+
+
+@contextlib.contextmanager
+def running(fake, env: dict[str, str], cwd: Path, mode: str):
+    """The bot served in this process in Socket Mode or HTTP mode (``BotThread``), and a
+    Transport that drives it like Slack."""
+    bot = BotThread(env, cwd, mode)
     try:
-        if mode == "http":
-            port = process.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
-            slack = sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
-        else:
-            process.wait_for_line("Socket Mode connected")
-            fake.wait_for_socket(timeout=10)
-            slack = sd.Transport(fake, mode)
-        slack.process = process  # its output, for tests that read the log
-        yield slack
+        yield transport_to(fake, bot, mode)
     finally:
-        process.stop()
-        print(process.output)  # shown by pytest when the test fails
+        stopped = bot.stop(hang_up=fake.close_sockets if mode == "socket" else None)
+        print(bot.output)  # shown by pytest when the test fails
+    assert stopped, f"the bot did not stop cleanly; output:\n{bot.output}"
 
 
 def bot_env(fake, tmp_path: Path, config: str) -> dict[str, str]:

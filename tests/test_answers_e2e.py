@@ -1,5 +1,6 @@
-"""Every answer recorded once, through `leadbot run` as a subprocess against the fake Slack, in
-Socket Mode and in signed HTTP mode; checked through `leadbot export`."""
+"""Every answer recorded once, through the bot served in process (and `leadbot run` as a
+subprocess where it is killed) against the fake Slack, in Socket Mode and in signed HTTP mode;
+checked through `leadbot export`."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import urllib.request
 import pytest
 
 from tests import slackdrive as sd
-from tests.e2e import BotProcess, bot_env
+from tests.e2e import BotProcess, bot_env, running, transport_to
 
 pytestmark = pytest.mark.e2e
 
@@ -43,14 +44,10 @@ def posted(run_cli, env, fake):
 
 
 def start(fake, env, tmp_path, mode):
+    """`leadbot run` as a subprocess (to be killed), and a Transport to it."""
     args = ["run"] + (["--http", "--host", "127.0.0.1", "--port", "0"] if mode == "http" else [])
     bot = BotProcess(args, env, tmp_path)
-    if mode == "http":
-        port = bot.wait_for_line(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
-        return bot, sd.Transport(fake, mode, f"http://127.0.0.1:{port}/slack/events")
-    bot.wait_for_line("Socket Mode connected")
-    fake.wait_for_socket(timeout=10)
-    return bot, sd.Transport(fake, mode)
+    return bot, transport_to(fake, bot, mode)
 
 
 def export(run_cli, env, kind) -> list[dict]:
@@ -67,8 +64,7 @@ def wait_export(fake, run_cli, env, kind, predicate, timeout=8):
 def test_answers_recorded_once(fake, env, tmp_path, run_cli, posted, mode):
     prompt, nudge = posted
     thread = prompt["ts"]
-    bot, slack = start(fake, env, tmp_path, mode)
-    try:
+    with running(fake, env, tmp_path, mode) as slack:
         # clicks: take, then a change to follow, then follow again; another person passes
         for user, choice in [("U0123ADMIN", "take"), ("U0123ADMIN", "follow"),
                              ("U0123ADMIN", "follow"), ("U0000BOB", "pass")]:
@@ -121,8 +117,6 @@ def test_answers_recorded_once(fake, env, tmp_path, run_cli, posted, mode):
                     lambda rows: any(r.get("removed_at") for r in rows))
         wait_export(fake, run_cli, env, "reply", lambda rows: len(rows) == 2 and any(
             r["text"] == "I'll take Monday's stand-up" for r in rows))
-    finally:
-        assert bot.stop() == 0, bot.output
 
     replies = export(run_cli, env, "reply")
     assert sorted((r["user"], r["text"]) for r in replies) == [
@@ -182,8 +176,7 @@ def test_kill_in_a_stream_then_restart_and_redeliver(fake, env, tmp_path, run_cl
 def test_forged_and_stale_signatures_get_401_and_record_nothing(fake, env, tmp_path, run_cli,
                                                                 posted):
     prompt, _ = posted
-    bot, slack = start(fake, env, tmp_path, "http")
-    try:
+    with running(fake, env, tmp_path, "http") as slack:
         body = json.dumps(fake.event_envelope(sd.thread_reply(
             "C0123TEAM", prompt["ts"], "1764002000.000100", "U0000BOB", "forged"))).encode()
         for headers in (
@@ -199,15 +192,12 @@ def test_forged_and_stale_signatures_get_401_and_record_nothing(fake, env, tmp_p
         slack.event(sd.thread_reply("C0123TEAM", prompt["ts"], "1764002000.000200",
                                     "U0000BOB", "genuine"))
         wait_export(fake, run_cli, env, "reply", lambda rows: len(rows) == 1)
-    finally:
-        assert bot.stop() == 0, bot.output
     assert [r["text"] for r in export(run_cli, env, "reply")] == ["genuine"]
 
 
 def test_acks_stay_fast_while_the_database_is_busy(fake, env, tmp_path, run_cli, posted):
     prompt, _ = posted
-    bot, slack = start(fake, env, tmp_path, "http")
-    try:
+    with running(fake, env, tmp_path, "http") as slack:
         blocker = sqlite3.connect(tmp_path / "leadbot.db", timeout=1)
         blocker.execute("BEGIN EXCLUSIVE")  # nobody else can read or write the main database
         try:
@@ -219,5 +209,3 @@ def test_acks_stay_fast_while_the_database_is_busy(fake, env, tmp_path, run_cli,
             blocker.rollback()
             blocker.close()
         wait_export(fake, run_cli, env, "reply", lambda rows: len(rows) == 10, timeout=20)
-    finally:
-        assert bot.stop() == 0, bot.output

@@ -1,6 +1,7 @@
-"""Everything Slack can send is acknowledged, through `leadbot run` in both modes: event types
-with no listener (HTTP 200, not 404, which Slack retries), forms and buttons from an older
-version, unknown shortcuts. Real shapes from the SDKs' fixtures (tests/fixtures/slack)."""
+"""Everything Slack can send is acknowledged, through the bot (served in process) in both
+modes: event types with no listener (HTTP 200, not 404, which Slack retries), forms and buttons
+from an older version, unknown shortcuts. Real shapes from the SDKs' fixtures
+(tests/fixtures/slack)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""Faults and hostile input against `leadbot run` (a subprocess) and the fake Slack: replayed
-commands and forms, a locked database, work that can never succeed, and `forget` leaving no
-byte of the person behind. Real processes, real SQLite files."""
+"""Faults and hostile input against the bot (served in process over real HTTP and WebSocket)
+and the fake Slack: replayed commands and forms, a locked database, work that can never
+succeed, and `forget` leaving no byte of the person behind. Real SQLite files."""
 
 from __future__ import annotations
 
@@ -65,7 +65,8 @@ def test_replayed_commands_and_forms_are_stored_once(fake, env, tmp_path):
         modal = fake.wait_for(lambda: next(v for v in fake.views if v["id"] not in before))
         slack.interact(sd.submission(modal, BOB, sd.reflect_values("from the form")))
         assert replay(fake, fake.deliveries[-1]) == 200
-        time.sleep(0.5)  # give a wrongly accepted replay time to be stored
+        # a replay wrongly accepted would be in the inbox before its ack: wait for it to be done
+        fake.wait_for(lambda: health(slack)["inbox_pending"] == 0, timeout=10)
         assert [r["text"] for r in rows(env, "reflection")] == ["sent the payload to QA",
                                                                "from the form"]
         assert len(rows(env, "sighting")) == 1
@@ -74,13 +75,17 @@ def test_replayed_commands_and_forms_are_stored_once(fake, env, tmp_path):
         store.close()
 
 
-def test_a_locked_database_delays_a_command_but_loses_nothing(fake, env, tmp_path):
+def test_a_locked_database_delays_a_command_but_loses_nothing(fake, env, tmp_path,
+                                                              monkeypatch):
+    # the bot waits 1 s for a lock here (10 s as shipped), so a lock held for 2 s outlasts it
+    # as 12 s would outlast 10 s: the first try fails and the work waits for its retry
+    monkeypatch.setattr("bot.store.BUSY_TIMEOUT_MS", 1000)
     with running(fake, env, tmp_path, "http") as slack:
         slack.command("/reflect", "help", BOB, TEAM)
         locker = sqlite3.connect(env["LEADBOT_DB"], timeout=1, isolation_level=None,
                                  check_same_thread=False)
-        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for 12 s
-        released = threading.Timer(12, locker.execute, ["ROLLBACK"])
+        locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for 2 s
+        released = threading.Timer(2, locker.execute, ["ROLLBACK"])
         released.start()
         try:
             url = fake.new_response_url()
@@ -95,6 +100,7 @@ def test_a_locked_database_delays_a_command_but_loses_nothing(fake, env, tmp_pat
             locker.close()
         assert "saved" in answer[0]["body"]["text"].lower()
         assert [r["text"] for r in rows(env, "reflection")] == ["asked why twice"]
+        assert "failed (attempt 1); retrying" in slack.process.output  # the lock outlasted it
 
 
 def test_work_that_can_never_succeed_is_not_retried_forever(fake, env, tmp_path, run_cli):
@@ -186,7 +192,10 @@ def test_forget_while_the_worker_holds_their_clicks(fake, env, tmp_path, run_cli
         result = run_cli("forget", BOB, "--yes", environ=env)
         assert result.exit_code == 0, result.output
         returned = len(fake.calls)
-        time.sleep(1.5)  # long enough for any straggler to reach Slack or the database
+        # the worker takes its work in order: once Ada's click is answered, any straggler of
+        # Bob's has had its turn to reach Slack or the database
+        slack.interaction(sd.click(fake, prompt, ADA, "pass"))
+        fake.wait_for(lambda: fake.ephemerals(TEAM, ADA), timeout=10)
         after = [c for c in fake.calls[returned:] if BOB in json.dumps(c.args)]
         assert after == [], [c.method for c in after]
-        assert rows(env, "choice") == []
+        assert [r["user"] for r in rows(env, "choice")] == [ADA]  # none of Bob's

@@ -52,9 +52,11 @@ class Running:
         self.thread.start()
         fake.wait_for(lambda: fake.socket_connections > before, timeout=10)
         self.slack = sd.Transport(fake, "socket")
+        self.fake = fake
 
     def stop(self) -> None:
         runtime.shutdown(self.bot)
+        self.fake.close_sockets()  # Slack hangs up: the client's read in progress ends now
         self.thread.join(timeout=10)
 
 

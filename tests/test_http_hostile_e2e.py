@@ -4,9 +4,11 @@ refused with a 4xx and one log line, never a 500 or a traceback, and real reques
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import json
+import os
 import re
 import select
 import socket
@@ -92,15 +94,23 @@ def _event_body(fake, event_id: str | None = None, pad: int = 0) -> bytes:
 
 
 def _log_since(served: Served, mark: int, refusals: int) -> list[str]:
-    """The bot's lines after ``mark``, once ``refusals`` refusal lines have arrived."""
+    """The bot's lines after ``mark``, once ``refusals`` refusal lines have arrived and all
+    that the requests led to has been logged: the worker has finished (no answer pending),
+    then a marker request's own refusal line, logged after, closes the list."""
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline:
         lines = served.bot.lines[mark:]
         if sum("refused" in line for line in lines) >= refusals:
             break
         time.sleep(0.05)
-    time.sleep(0.2)  # anything else the request would have logged
-    return served.bot.lines[mark:]
+    served.fake.wait_for(lambda: json.loads(
+        _request(served.port, "GET", "/healthz")[1])["inbox_pending"] == 0)
+    marker = f"/log-marker/{time.monotonic_ns()}"
+    assert _request(served.port, "GET", marker)[0] == 404
+    found = served.bot.wait_for_line(re.escape(marker), timeout=5)
+    lines = served.bot.lines[mark:]
+    end = next(i for i, line in enumerate(lines) if found.group(0) in line)
+    return lines[:end]
 
 
 def _assert_one_refusal(served: Served, mark: int, status: int) -> None:
@@ -109,6 +119,16 @@ def _assert_one_refusal(served: Served, mark: int, status: int) -> None:
     assert len(refusals) == 1 and f": {status} " in refusals[0], lines
     assert " WARNING " in refusals[0]
     assert not [line for line in lines if "Traceback" in line or "ERROR" in line], lines
+
+
+def _open_sockets(pid: int) -> int:
+    """How many sockets the process holds open."""
+    folder = f"/proc/{pid}/fd"
+    count = 0
+    for name in os.listdir(folder):
+        with contextlib.suppress(OSError):
+            count += os.readlink(f"{folder}/{name}").startswith("socket:")
+    return count
 
 
 def _rss_kb(pid: int) -> int:
@@ -345,7 +365,8 @@ def test_idle_connections_cannot_hold_the_server(served):
             if i % 2:
                 sock.sendall(b"POST /slack/ev")
             sockets.append(sock)
-        time.sleep(0.5)  # let the server accept them all
+        # the server has accepted them all
+        served.fake.wait_for(lambda: _open_sockets(served.bot.proc.pid) > 150)
         started = time.monotonic()
         status, health = _request(served.port, "GET", "/healthz")
         took = time.monotonic() - started

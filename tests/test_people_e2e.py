@@ -41,6 +41,7 @@ def _running(fake, slack_settings, config_path):
     running.slack = sd.Transport(fake, "socket")
     yield running
     runtime.shutdown(running)
+    fake.close_sockets()  # Slack hangs up: the client's read in progress ends now
     thread.join(timeout=10)
 
 

@@ -3,7 +3,6 @@ occurrence is posted exactly once."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -83,7 +82,8 @@ def test_scheduler_start_recovers_fresh_claims_and_fails_old_ones(config, store,
     scheduler.start()
     try:
         fake.wait_for(lambda: fake.messages("C0123TEAM"), timeout=5)
-        time.sleep(0.3)
+        fake.wait_for(lambda: store.get_post(fresh)["status"] == "posted"
+                      and store.get_post(old)["status"] == "failed", timeout=5)
     finally:
         scheduler.shutdown()
     assert store.get_post(fresh)["status"] == "posted"

@@ -1,4 +1,4 @@
-"""/reflect, its modal, the Home tab and /leadbot, through `leadbot run` as a subprocess against
+"""/reflect, its modal, the Home tab and /leadbot, through the bot served in process against
 the fake Slack, in Socket Mode and in signed HTTP mode; checked through `leadbot export`."""
 
 from __future__ import annotations
@@ -233,8 +233,9 @@ def test_home_tab_published_on_open(fake, bot):
     assert "five-minute gemba walk" in home
     assert f"<#{TEAM}>" in home and "Write a reflection" in home
     slack.event(sd.home_opened(BOB, tab="messages"))  # the other tab: acked, nothing published
-    time.sleep(0.3)
-    assert len(fake.calls_to("views.publish")) == 1
+    slack.event(sd.home_opened(ADA))  # published after it: by then Bob's would be too
+    fake.wait_for(lambda: fake.home_view(ADA))
+    assert [c.args["user_id"] for c in fake.calls_to("views.publish")] == [BOB, ADA]
     # "Write a reflection" on the Home tab opens the form; saving confirms in the form
     before = {v["id"] for v in fake.views}
     slack.interact(sd.button(fake, BOB, "leadbot_reflect_open", "new",

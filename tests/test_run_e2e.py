@@ -1,10 +1,13 @@
-"""`leadbot run` as a real subprocess against the fake Slack (Socket Mode and HTTP mode):
-posts arrive with the right blocks, exactly once across restarts, two processes and 429s."""
+"""`leadbot run` against the fake Slack (Socket Mode and HTTP mode): posts arrive with the right
+blocks, exactly once across restarts, two processes and 429s. A real subprocess where the process
+is the subject (each transport, exit codes, kills, two processes); the bot served in this process
+(``BotThread``: the same wiring) for the rest."""
 
 from __future__ import annotations
 
 import json
 import signal
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -14,7 +17,7 @@ import pytest
 
 from bot.store import Store
 from tests import slackdrive as sd
-from tests.e2e import BotProcess
+from tests.e2e import BotProcess, BotThread
 
 pytestmark = pytest.mark.e2e
 
@@ -99,7 +102,7 @@ def test_socket_mode_posts_and_stops_cleanly(fake, tmp_path):
 
 def test_click_over_socket_mode_is_acked_and_recorded(fake, tmp_path):
     _config(tmp_path, "channels:\n  - channel: C0123TEAM\n    prompt: \"*/2 * * * * *\"\n")
-    bot = BotProcess(["run"], _env(fake, tmp_path), tmp_path)
+    bot = BotThread(_env(fake, tmp_path), tmp_path, "socket")
     try:
         bot.wait_for_line("Socket Mode connected")
         fake.wait_for_socket(timeout=10)
@@ -110,7 +113,7 @@ def test_click_over_socket_mode_is_acked_and_recorded(fake, tmp_path):
         fake.wait_for_ack(envelope, timeout=3)
         fake.wait_for(lambda: fake.ephemerals("C0123TEAM", "U0123ADMIN"), timeout=5)
     finally:
-        assert bot.stop() == 0, bot.output
+        assert bot.stop(), bot.output
     (ephemeral,) = fake.ephemerals("C0123TEAM", "U0123ADMIN")
     assert "take the lead" in ephemeral["text"]
     store = Store.open(tmp_path / "leadbot.db")
@@ -163,15 +166,17 @@ def test_http_mode_health_signed_click_and_forged_signature(fake, tmp_path):
     (["run", "--http"], "SLACK_SIGNING_SECRET", "SLACK_SIGNING_SECRET is not set"),
     (["run"], "SLACK_BOT_TOKEN", "SLACK_BOT_TOKEN is not set"),
 ])
-def test_missing_tokens_exit_2(fake, tmp_path, args, env_drop, missing):
+def test_missing_tokens_exit_2(fake, tmp_path, run_cli, args, env_drop, missing):
+    # the command's own check, run in process: it stops before any signal handler or thread
     _config(tmp_path, EVERY_2S)
-    bot = BotProcess(args, _env(fake, tmp_path, **{env_drop: ""}), tmp_path)
-    assert bot.proc.wait(timeout=20) == 2
-    bot.stop()
-    assert missing in bot.output and "Traceback" not in bot.output
+    result = run_cli(*args, environ=_env(fake, tmp_path, **{env_drop: ""}))
+    assert result.exit_code == 2
+    assert missing in result.output and "Traceback" not in result.output
+    assert fake.calls == []  # nothing was started
 
 
 def test_rejected_token_exits_2(fake, tmp_path):
+    # the real process: its exit code, and one line where a traceback could have been
     _config(tmp_path, EVERY_2S)
     bot = BotProcess(["run"], _env(fake, tmp_path, SLACK_BOT_TOKEN="xoxb-wrong"), tmp_path)
     assert bot.proc.wait(timeout=20) == 2
@@ -212,21 +217,36 @@ def test_a_429_storm_loses_no_post(fake, tmp_path):
     fake.add_channel("C0SECOND", "second-team")
     fake.rate_limit_ratio(0.5, retry_after=1, seed=3)
     _config(tmp_path, EVERY_2S)
-    bot = BotProcess(["run"], _env(fake, tmp_path), tmp_path)
+    bot = BotThread(_env(fake, tmp_path), tmp_path, "socket")
     try:
         bot.wait_for_line("Socket Mode connected")
         fake.wait_for(lambda: len([c for c in fake.calls_to("chat.postMessage")
                                    if c.status == 429]) >= 3, timeout=20)
         fake.rate_limit_ratio(0.0)
-        time.sleep(3)
+        # the storm is over: wait until every post it held back is through
+        fake.wait_for(lambda: _settled(tmp_path), timeout=15)
     finally:
-        assert bot.stop() == 0, bot.output
+        assert bot.stop(), bot.output
     store = Store.open(tmp_path / "leadbot.db")
     rows = store.posts()
     store.close()
     assert rows and {r["status"] for r in rows} == {"posted"}, rows
     assert any(r["attempts"] > 1 for r in rows)
     _assert_each_occurrence_once(fake, tmp_path)
+
+
+def _rows(tmp_path) -> list[dict]:
+    store = Store.open(tmp_path / "leadbot.db")
+    try:
+        return store.posts()
+    finally:
+        store.close()
+
+
+def _settled(tmp_path) -> bool:
+    """Whether there are posts and every one of them made it."""
+    rows = _rows(tmp_path)
+    return bool(rows) and all(r["status"] == "posted" for r in rows)
 
 
 def test_missed_runs_inside_the_grace_post_older_are_skipped(fake, tmp_path):
@@ -246,18 +266,35 @@ channels:
     for channel in ("C0123TEAM", "C0SECOND"):
         store.schedule_since(channel, "prompt", now - timedelta(days=1, hours=4))
     store.close()
-    bot = BotProcess(["run"], _env(fake, tmp_path), tmp_path)
+    bot = BotThread(_env(fake, tmp_path), tmp_path, "socket")
     try:
         bot.wait_for_line("Socket Mode connected")
         fake.wait_for(lambda: fake.messages("C0123TEAM"), timeout=15)
-        time.sleep(1)
+        fake.wait_for(lambda: {(r["channel"], r["status"]) for r in _rows(tmp_path)} >= {
+            ("C0123TEAM", "posted"), ("C0SECOND", "skipped")}, timeout=15)
     finally:
-        assert bot.stop() == 0, bot.output
+        assert bot.stop(), bot.output
     assert len(fake.messages("C0123TEAM")) == 1
     assert fake.messages("C0SECOND") == []
-    store = Store.open(tmp_path / "leadbot.db")
-    rows = {(r["channel"], r["status"]) for r in store.posts()}
-    store.close()
+    rows = {(r["channel"], r["status"]) for r in _rows(tmp_path)}
     assert ("C0123TEAM", "posted") in rows
     assert ("C0SECOND", "skipped") in rows
     assert ("C0SECOND", "posted") not in rows
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+def test_stops_at_once(fake, tmp_path, mode):
+    """The server's loop (HTTP) or the Socket Mode client's ends when told to, not at its next
+    poll up to a second later, and leaves no thread of its own behind (waitress's workers)."""
+    _config(tmp_path, "channels:\n  - channel: C0123TEAM\n    prompt: \"0 9 1 1 *\"\n")
+    took = []
+    for _ in range(3):
+        bot = BotThread(_env(fake, tmp_path), tmp_path, mode)
+        bot.wait_for_line("listening on" if mode == "http" else "Socket Mode connected")
+        started = time.monotonic()
+        assert bot.stop(), bot.output
+        took.append(time.monotonic() - started)
+        # the client's closing may still be under way on a busy machine; it ends soon
+        fake.wait_for(lambda: not [t for t in threading.enumerate() if t.name == "socket-close"
+                                   or t.name.startswith("waitress")], timeout=5)
+    assert max(took) < 0.45, took

@@ -21,7 +21,7 @@ from bot.sandbox.app import Sandbox
 from bot.services.admin import next_run
 from bot.store import Store
 from tests.conftest import REPO
-from tests.e2e import BotProcess
+from tests.e2e import BotProcess, stop_sandbox
 
 pytestmark = pytest.mark.e2e
 DEMO = REPO / "bot" / "sandbox" / "demo.yaml"
@@ -73,7 +73,7 @@ def box(tmp_path):
     sandbox = Sandbox(DEMO, tmp_path / "sandbox.db", port=0)
     sandbox.start()
     yield sandbox
-    sandbox.stop()
+    stop_sandbox(sandbox)
 
 
 def test_demo_posts_prompts_and_seeds_weeks_of_answers(box):
@@ -190,7 +190,7 @@ def test_your_own_config_adds_its_admins(tmp_path):
         answer = call(sandbox, "/sandbox/state?as=U0123ADMIN")["messages"][-1]
         assert answer["ephemeral"] and "configured channel" in answer["html"]
     finally:
-        sandbox.stop()
+        stop_sandbox(sandbox)
 
 
 def test_thread_replies_can_be_edited_and_deleted_by_their_author(box):
@@ -269,7 +269,7 @@ def test_a_restart_continues_after_what_the_database_holds(tmp_path):
         call(first, "/sandbox/time", {"what": "follow_up", "as": BOB}, timeout=60)
         clock = first.clock.now()  # days ahead of the real time now
     finally:
-        first.stop()
+        stop_sandbox(first)
     store = Store.open(db)
     try:
         stored = [float(r["ts"]) for kind in ("post", "reply") for r in store.export_rows(kind)
@@ -291,7 +291,7 @@ def test_a_restart_continues_after_what_the_database_holds(tmp_path):
         second.fake.wait_for(lambda: second.bot.store.reply(after["channel"], sent["ts"]))
         assert float(sent["ts"]) > float(after["ts"])
     finally:
-        second.stop()
+        stop_sandbox(second)
 
 
 def test_the_page_answers_only_itself(box):
@@ -408,6 +408,8 @@ def test_ctrl_c_stops_once_cleanly_and_a_new_database_is_announced(tmp_path):
         conn = http.client.HTTPConnection("127.0.0.1", int(url.group(2)), timeout=30)
         conn.request("POST", "/sandbox/time", body=json.dumps({"what": "follow_up"}),
                      headers={"Content-Type": "application/json"})
+        # a fixed wait, on purpose: the jump shows nothing outside until its first post (a
+        # second or so, paced), and Ctrl-C must come while it is under way
         time.sleep(0.5)
     finally:
         code = process.stop(signal.SIGINT)

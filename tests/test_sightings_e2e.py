@@ -1,5 +1,5 @@
 """Leadership sightings end to end: /saw, its form, "Add details", the prompt's button and the
-message shortcut, through `leadbot run` as a subprocess against the fake Slack, in Socket Mode
+message shortcut, through the bot served in process against the fake Slack, in Socket Mode
 and in signed HTTP mode; checked through `leadbot export` and the outbox in the database."""
 
 from __future__ import annotations
