@@ -3,6 +3,8 @@
 It is its own small SQLite file beside the main database, so an ack never waits for the main
 database (a long export, a second process writing), and a process killed after the ack still
 has the work on disk. The event id is unique here, so a redelivery is acked and dropped.
+Puts arriving together are committed together (one transaction for all the requests waiting at
+that moment), and each put returns only after its own row is committed.
 This module and ``bot.store`` hold all of leadbot's SQL.
 """
 
@@ -82,6 +84,16 @@ class DeadLetter:
     failed_at: str
 
 
+@dataclass
+class _Put:
+    """One put waiting for its group commit, and how it ended."""
+
+    row: tuple[str, str, str | None, str, str]
+    stored: bool = False
+    error: BaseException | None = None
+    finished: bool = False
+
+
 def inbox_path(db_path: Path) -> Path:
     """``data/leadbot.db`` -> ``data/leadbot-inbox.db``."""
     return db_path.with_name(f"{db_path.stem}-inbox{db_path.suffix or '.db'}")
@@ -115,7 +127,9 @@ class Inbox:
     def __init__(self, path: Path):
         self.path = path
         self._conn = connect(path)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection's: one statement or transaction at a time
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Put] = []  # puts waiting for the next group commit
         self.wakeup = threading.Event()
         with self._lock:
             self._conn.execute("PRAGMA journal_mode = WAL")
@@ -132,16 +146,52 @@ class Inbox:
 
     def put(self, key: str, kind: str, payload: dict[str, Any], at: datetime,
             user: str | None = None) -> bool:
-        """Store work under a unique key; False if the key was seen before (a redelivery)."""
+        """Store work under a unique key; False if the key was seen before (a redelivery).
+        Returns once the row is committed: the caller may ack then."""
+        entry = _Put((key, kind, user, json.dumps(payload), to_iso(at)))
+        with self._queue_lock:
+            self._queue.append(entry)
+        # Group commit: whoever holds the connection commits every put queued so far, in one
+        # transaction. A put that finds its row already committed by another returns at once.
         with self._lock:
-            cursor = self._conn.execute(
-                "INSERT OR IGNORE INTO inbox (key, kind, user, payload, received_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [key, kind, user, json.dumps(payload), to_iso(at)])
-        if cursor.rowcount == 1:
+            if not entry.finished:
+                self._commit_queued()
+        if entry.error is not None:
+            raise entry.error
+        if entry.stored:
             self.wakeup.set()
-            return True
-        return False
+        return entry.stored
+
+    def _commit_queued(self) -> None:
+        """Insert every queued put in one transaction (the caller holds ``_lock``)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")  # may wait for the write lock: more queue up
+        except BaseException as exc:
+            self._finish(self._take_queue(), exc)  # they would all wait for the same lock
+            raise
+        batch = self._take_queue()
+        try:
+            for entry in batch:
+                entry.stored = self._conn.execute(
+                    "INSERT OR IGNORE INTO inbox (key, kind, user, payload, received_at) "
+                    "VALUES (?, ?, ?, ?, ?)", entry.row).rowcount == 1
+            self._conn.execute("COMMIT")
+        except BaseException as exc:
+            if self._conn.in_transaction:  # some errors (disk full) end it themselves
+                self._conn.execute("ROLLBACK")
+            self._finish(batch, exc)
+            raise
+        self._finish(batch, None)
+
+    def _take_queue(self) -> list[_Put]:
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        return batch
+
+    @staticmethod
+    def _finish(batch: list[_Put], error: BaseException | None) -> None:
+        for entry in batch:
+            entry.error, entry.finished = error, True
 
     def take(self, now: datetime, lease: timedelta, limit: int = 200) -> list[Item]:
         """Lease up to ``limit`` due items, oldest first (another process skips leased ones)."""
