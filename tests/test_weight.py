@@ -48,3 +48,56 @@ def test_sandbox_without_aiohttp_says_what_to_install(tmp_path):
     assert result.stderr.strip() == ("error: the sandbox needs aiohttp: pip install "
                                      "'leadbot[sandbox]' (or pipx install 'leadbot[sandbox]')")
     assert not (tmp_path / "s.db").exists()
+
+
+COUNTRY_CONFIG = """\
+timezone: UTC
+holidays: GB
+channels:
+  - channel: C0123TEAM
+    prompt: "0 9 * * MON"
+"""
+
+# Every import of a module of holidays.countries is recorded, even one taken back out of
+# sys.modules afterwards.
+IMPORTS_OF_COUNTRIES = """
+import json, sys
+from datetime import date
+from pathlib import Path
+
+seen = []
+class Recorder:
+    def find_spec(self, name, path=None, target=None):
+        if name.startswith("holidays.countries"):
+            seen.append(name)
+        return None
+sys.meta_path.insert(0, Recorder())
+
+from bot.config import load_config
+(channel,) = load_config(Path({path!r})).channels
+print(json.dumps([channel.calendar.why_off(date(2026, 12, 25)), sorted(set(seen))]))
+"""
+
+
+def test_a_calendar_naming_a_country_imports_that_country_only(tmp_path):
+    path = tmp_path / "leadbot.yaml"
+    path.write_text(COUNTRY_CONFIG)
+    result = _python(IMPORTS_OF_COUNTRIES.format(path=str(path)))
+    assert result.returncode == 0, result.stderr
+    why_off, imported = json.loads(result.stdout)
+    assert why_off == "public holiday in GB: Christmas Day"
+    # the one country, not the ~250 that importing the package holidays.countries loads
+    assert imported == ["holidays.countries.united_kingdom"]
+
+
+def test_the_holidays_package_is_whole_after_one_country_was_loaded():
+    code = ("from datetime import date; from bot.workdays import holiday_name, "
+            "supported_countries; holiday_name('GB', date(2026, 12, 25)); import holidays; "
+            "print(len(holidays.list_supported_countries()), len(supported_countries()), "
+            "holidays.countries.united_kingdom.GB.__name__, "
+            "date(2026, 7, 14) in holidays.country_holidays('FR', years=2026))")
+    result = _python(code)
+    assert result.returncode == 0, result.stderr
+    countries, codes, gb, bastille_day = result.stdout.split()
+    assert countries == codes and int(codes) > 400  # the registry names the same codes
+    assert (gb, bastille_day) == ("GB", "True")
