@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS forgetting (
 """
 MAX_ATTEMPTS = 5  # an item failing this often moves to dead_letters
 ITEM_FIELDS = "id, key, kind, payload, attempts, user"
+GROUP = 200  # puts per INSERT statement (5 values each, well under SQLite's 32,766)
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,8 @@ class Inbox:
             raise
         batch = self._take_queue()
         try:
-            for entry in batch:
-                entry.stored = self._conn.execute(
-                    "INSERT OR IGNORE INTO inbox (key, kind, user, payload, received_at) "
-                    "VALUES (?, ?, ?, ?, ?)", entry.row).rowcount == 1
+            for start in range(0, len(batch), GROUP):
+                self._insert_new(batch[start:start + GROUP])
             self._conn.execute("COMMIT")
         except BaseException as exc:
             if self._conn.in_transaction:  # some errors (disk full) end it themselves
@@ -182,6 +181,23 @@ class Inbox:
             self._finish(batch, exc)
             raise
         self._finish(batch, None)
+
+    def _insert_new(self, group: list[_Put]) -> None:
+        """Insert the puts whose key is new, marking each stored or not, in two statements
+        whatever their number (each statement lets other threads run, and waits to go on)."""
+        marks = ", ".join("?" * len(group))
+        known = {row[0] for row in self._conn.execute(
+            f"SELECT key FROM inbox WHERE key IN ({marks})", [e.row[0] for e in group])}
+        new = []
+        for entry in group:
+            entry.stored = entry.row[0] not in known
+            if entry.stored:
+                known.add(entry.row[0])  # the same key twice in one group: the first wins
+                new.append(entry.row)
+        if new:  # the write lock is ours since BEGIN IMMEDIATE: no key can appear meanwhile
+            self._conn.execute(
+                "INSERT INTO inbox (key, kind, user, payload, received_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?)"] * len(new)), [v for row in new for v in row])
 
     def _take_queue(self) -> list[_Put]:
         with self._queue_lock:
