@@ -95,6 +95,10 @@ class _Put:
     finished: bool = False
 
 
+def _marks(values: list) -> str:
+    return ", ".join("?" * len(values))
+
+
 def inbox_path(db_path: Path) -> Path:
     """``data/leadbot.db`` -> ``data/leadbot-inbox.db``."""
     return db_path.with_name(f"{db_path.stem}-inbox{db_path.suffix or '.db'}")
@@ -185,9 +189,8 @@ class Inbox:
     def _insert_new(self, group: list[_Put]) -> None:
         """Insert the puts whose key is new, marking each stored or not, in two statements
         whatever their number (each statement lets other threads run, and waits to go on)."""
-        marks = ", ".join("?" * len(group))
         known = {row[0] for row in self._conn.execute(
-            f"SELECT key FROM inbox WHERE key IN ({marks})", [e.row[0] for e in group])}
+            f"SELECT key FROM inbox WHERE key IN ({_marks(group)})", [e.row[0] for e in group])}
         new = []
         for entry in group:
             entry.stored = entry.row[0] not in known
@@ -220,9 +223,11 @@ class Inbox:
                     "AND (not_before IS NULL OR not_before <= ?) "
                     "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
                     [now_iso, now_iso, limit]).fetchall()
-                self._conn.executemany(
-                    "UPDATE inbox SET lease_until = ? WHERE id = ?",
-                    [(to_iso(now + lease), row[0]) for row in rows])
+                for start in range(0, len(rows), GROUP):  # one statement, not one per row
+                    ids = [row[0] for row in rows[start:start + GROUP]]
+                    self._conn.execute(
+                        f"UPDATE inbox SET lease_until = ? WHERE id IN ({_marks(ids)})",
+                        [to_iso(now + lease), *ids])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -238,10 +243,14 @@ class Inbox:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.executemany(
-                    "UPDATE inbox SET done_at = ?, payload = NULL, "
-                    "lease_until = NULL WHERE id = ? AND key = ?",
-                    [(to_iso(at), i.id, i.key) for i in items])
+                for start in range(0, len(items), GROUP):  # one statement, not one per item
+                    group = items[start:start + GROUP]
+                    self._conn.execute(
+                        "UPDATE inbox SET done_at = ?, payload = NULL, lease_until = NULL "
+                        f"WHERE id IN ({_marks(group)}) AND key = CASE id "
+                        f"{' '.join('WHEN ? THEN ?' for _ in group)} END",
+                        [to_iso(at), *(i.id for i in group),
+                         *(v for i in group for v in (i.id, i.key))])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

@@ -297,3 +297,16 @@ def test_a_locked_inbox_fails_every_waiting_put_and_loses_nothing(tmp_path):
     assert inbox.pending() == 0  # none half-stored...
     assert all(inbox.put(key, "x", {}, AT) for key in keys)  # ...so Slack's retries are new
     assert inbox.pending() == 6
+
+
+def test_done_matches_id_and_key_so_a_reused_id_is_not_marked(tmp_path):
+    inbox = Inbox(tmp_path / "i.db")
+    inbox.put("k1", "x", {}, AT, user="U1")
+    inbox.put("k2", "x", {}, AT, user="U2")
+    first, second = inbox.take(AT, LEASE)
+    inbox.forget_user("U2")  # a handler deletes its own row...
+    inbox.put("k3", "x", {}, AT, user="U3")  # ...and SQLite gives its id to the next row
+    (reused,) = inbox.take(AT, LEASE)
+    assert reused.id == second.id and reused.key == "k3"
+    inbox.done([first, second], AT)
+    assert inbox.waiting("k3") and not inbox.waiting("k1")
