@@ -10,6 +10,7 @@ This module and ``bot.store`` hold all of leadbot's SQL.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -180,9 +181,10 @@ class Inbox:
                 self._insert_new(batch[start:start + GROUP])
             self._conn.execute("COMMIT")
         except BaseException as exc:
+            self._finish(batch, exc)  # first: no put of the group may return as if stored
             if self._conn.in_transaction:  # some errors (disk full) end it themselves
-                self._conn.execute("ROLLBACK")
-            self._finish(batch, exc)
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
             raise
         self._finish(batch, None)
 
