@@ -101,3 +101,45 @@ def test_the_holidays_package_is_whole_after_one_country_was_loaded():
     countries, codes, gb, bastille_day = result.stdout.split()
     assert countries == codes and int(codes) > 400  # the registry names the same codes
     assert (gb, bastille_day) == ("GB", "True")
+
+
+# `leadbot run` itself: once connected, what has it loaded? (A digest is scheduled and the
+# calendar names a country, so the chart and the holidays are configured, not yet used.)
+RUNNING_CONFIG = """\
+timezone: UTC
+holidays: GB
+channels:
+  - channel: C0123TEAM
+    prompt: "0 9 1 1 *"
+    digest: "0 16 1 1 *"
+"""
+
+RUN_AND_REPORT = f"""
+import json, logging, sys
+
+class Report(logging.Handler):
+    def emit(self, record):
+        if record.getMessage() == "Socket Mode connected":
+            heavy = sorted(m for m in sys.modules
+                           if any(m == h or m.startswith(h + ".") for h in {HEAVY!r}))
+            print("LOADED " + json.dumps(heavy), flush=True)
+
+logging.getLogger("leadbot").addHandler(Report())
+sys.argv = ["leadbot", "run"]
+from bot.cli import main
+main()
+"""
+
+
+def test_leadbot_run_connected_has_loaded_no_heavy_library(fake, tmp_path):
+    from tests.e2e import BotProcess, bot_env
+
+    env = bot_env(fake, tmp_path, RUNNING_CONFIG)
+    bot = BotProcess([], env, tmp_path, argv=[sys.executable, "-c", RUN_AND_REPORT])
+    try:
+        loaded = json.loads(bot.wait_for_line(r"^LOADED (.*)$").group(1))
+    finally:
+        bot.stop()
+    # the holidays package's core is there (the country was checked), its countries are not
+    assert "holidays" in loaded and "holidays.countries" not in loaded
+    assert [m for m in loaded if not m.startswith("holidays")] == []
