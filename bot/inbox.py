@@ -3,11 +3,14 @@
 It is its own small SQLite file beside the main database, so an ack never waits for the main
 database (a long export, a second process writing), and a process killed after the ack still
 has the work on disk. The event id is unique here, so a redelivery is acked and dropped.
+Puts arriving together are committed together (one transaction for all the requests waiting at
+that moment), and each put returns only after its own row is committed.
 This module and ``bot.store`` hold all of leadbot's SQL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -54,6 +57,7 @@ CREATE TABLE IF NOT EXISTS forgetting (
 """
 MAX_ATTEMPTS = 5  # an item failing this often moves to dead_letters
 ITEM_FIELDS = "id, key, kind, payload, attempts, user"
+GROUP = 200  # puts per INSERT statement (5 values each, well under SQLite's 32,766)
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,20 @@ class DeadLetter:
     attempts: int
     last_error: str
     failed_at: str
+
+
+@dataclass
+class _Put:
+    """One put waiting for its group commit, and how it ended."""
+
+    row: tuple[str, str, str | None, str, str]
+    stored: bool = False
+    error: BaseException | None = None
+    finished: bool = False
+
+
+def _marks(values: list) -> str:
+    return ", ".join("?" * len(values))
 
 
 def inbox_path(db_path: Path) -> Path:
@@ -115,7 +133,9 @@ class Inbox:
     def __init__(self, path: Path):
         self.path = path
         self._conn = connect(path)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection's: one statement or transaction at a time
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Put] = []  # puts waiting for the next group commit
         self.wakeup = threading.Event()
         with self._lock:
             self._conn.execute("PRAGMA journal_mode = WAL")
@@ -132,16 +152,67 @@ class Inbox:
 
     def put(self, key: str, kind: str, payload: dict[str, Any], at: datetime,
             user: str | None = None) -> bool:
-        """Store work under a unique key; False if the key was seen before (a redelivery)."""
+        """Store work under a unique key; False if the key was seen before (a redelivery).
+        Returns once the row is committed: the caller may ack then."""
+        entry = _Put((key, kind, user, json.dumps(payload), to_iso(at)))
+        with self._queue_lock:
+            self._queue.append(entry)
+        # Group commit: whoever holds the connection commits every put queued so far, in one
+        # transaction. A put that finds its row already committed by another returns at once.
         with self._lock:
-            cursor = self._conn.execute(
-                "INSERT OR IGNORE INTO inbox (key, kind, user, payload, received_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [key, kind, user, json.dumps(payload), to_iso(at)])
-        if cursor.rowcount == 1:
+            if not entry.finished:
+                self._commit_queued()
+        if entry.error is not None:
+            raise entry.error
+        if entry.stored:
             self.wakeup.set()
-            return True
-        return False
+        return entry.stored
+
+    def _commit_queued(self) -> None:
+        """Insert every queued put in one transaction (the caller holds ``_lock``)."""
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")  # may wait for the write lock: more queue up
+        except BaseException as exc:
+            self._finish(self._take_queue(), exc)  # they would all wait for the same lock
+            raise
+        batch = self._take_queue()
+        try:
+            for start in range(0, len(batch), GROUP):
+                self._insert_new(batch[start:start + GROUP])
+            self._conn.execute("COMMIT")
+        except BaseException as exc:
+            self._finish(batch, exc)  # first: no put of the group may return as if stored
+            if self._conn.in_transaction:  # some errors (disk full) end it themselves
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+            raise
+        self._finish(batch, None)
+
+    def _insert_new(self, group: list[_Put]) -> None:
+        """Insert the puts whose key is new, marking each stored or not, in two statements
+        whatever their number (each statement lets other threads run, and waits to go on)."""
+        known = {row[0] for row in self._conn.execute(
+            f"SELECT key FROM inbox WHERE key IN ({_marks(group)})", [e.row[0] for e in group])}
+        new = []
+        for entry in group:
+            entry.stored = entry.row[0] not in known
+            if entry.stored:
+                known.add(entry.row[0])  # the same key twice in one group: the first wins
+                new.append(entry.row)
+        if new:  # the write lock is ours since BEGIN IMMEDIATE: no key can appear meanwhile
+            self._conn.execute(
+                "INSERT INTO inbox (key, kind, user, payload, received_at) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?)"] * len(new)), [v for row in new for v in row])
+
+    def _take_queue(self) -> list[_Put]:
+        with self._queue_lock:
+            batch, self._queue = self._queue, []
+        return batch
+
+    @staticmethod
+    def _finish(batch: list[_Put], error: BaseException | None) -> None:
+        for entry in batch:
+            entry.error, entry.finished = error, True
 
     def take(self, now: datetime, lease: timedelta, limit: int = 200) -> list[Item]:
         """Lease up to ``limit`` due items, oldest first (another process skips leased ones)."""
@@ -154,9 +225,11 @@ class Inbox:
                     "AND (not_before IS NULL OR not_before <= ?) "
                     "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
                     [now_iso, now_iso, limit]).fetchall()
-                self._conn.executemany(
-                    "UPDATE inbox SET lease_until = ? WHERE id = ?",
-                    [(to_iso(now + lease), row[0]) for row in rows])
+                for start in range(0, len(rows), GROUP):  # one statement, not one per row
+                    ids = [row[0] for row in rows[start:start + GROUP]]
+                    self._conn.execute(
+                        f"UPDATE inbox SET lease_until = ? WHERE id IN ({_marks(ids)})",
+                        [to_iso(now + lease), *ids])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -172,10 +245,14 @@ class Inbox:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.executemany(
-                    "UPDATE inbox SET done_at = ?, payload = NULL, "
-                    "lease_until = NULL WHERE id = ? AND key = ?",
-                    [(to_iso(at), i.id, i.key) for i in items])
+                for start in range(0, len(items), GROUP):  # one statement, not one per item
+                    group = items[start:start + GROUP]
+                    self._conn.execute(
+                        "UPDATE inbox SET done_at = ?, payload = NULL, lease_until = NULL "
+                        f"WHERE id IN ({_marks(group)}) AND key = CASE id "
+                        f"{' '.join('WHEN ? THEN ?' for _ in group)} END",
+                        [to_iso(at), *(i.id for i in group),
+                         *(v for i in group for v in (i.id, i.key))])
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")

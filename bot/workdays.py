@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -15,17 +16,52 @@ DEFAULT_HOURS = (time(9, 0), time(17, 0))
 
 @cache
 def supported_countries() -> frozenset[str]:
-    """Country codes the ``holidays`` package knows (``US``, ``GB``, ``JP``...)."""
-    import holidays  # a large package: imported when a calendar is first used
+    """Country codes the ``holidays`` package knows (``US``, ``GB``, ``GBR``, ``UK``...)."""
+    # The package's registry names every country without importing any of them (its
+    # list_supported_countries() imports all ~250 country modules: 10-40 MB).
+    from holidays.registry import EntityLoader
 
-    return frozenset(holidays.list_supported_countries())
+    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
 
 
 @cache
 def _holidays(country: str, year: int) -> dict[date, str]:
-    import holidays
+    return dict(_country_class(country)(years=year).items())
 
-    return dict(holidays.country_holidays(country, years=year).items())
+
+def _country_class(code: str) -> type:
+    """The ``holidays`` class for one country, importing that country's module only.
+
+    ``holidays.countries`` imports every country as it loads, so while the one module is
+    imported an empty package stands in for it; then the modules loaded under it are taken
+    out of ``sys.modules`` again, so a later ``import holidays.countries`` (by anyone) loads
+    the real package whole, as if this had not happened.
+    """
+    import importlib
+    import sys
+    import types
+
+    from holidays.registry import COUNTRIES, IMPORT_LOCK
+
+    module = next((name for name, codes in COUNTRIES.items() if code in codes[1:]), None)
+    if module is None:
+        raise NotImplementedError(f"Country {code} not available")
+    package = "holidays.countries"
+    with IMPORT_LOCK:  # the package's own lock for its lazy imports
+        if package in sys.modules:
+            return getattr(importlib.import_module(f"{package}.{module}"), code)
+        import holidays
+
+        stand_in = types.ModuleType(package)
+        stand_in.__path__ = [str(Path(holidays.__file__).parent / "countries")]
+        sys.modules[package] = stand_in
+        try:
+            return getattr(importlib.import_module(f"{package}.{module}"), code)
+        finally:
+            for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
+                del sys.modules[name]
+            if getattr(holidays, "countries", None) is stand_in:
+                del holidays.countries
 
 
 def holiday_name(country: str | None, day: date) -> str | None:

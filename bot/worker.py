@@ -21,6 +21,7 @@ from bot.inbox import MAX_ATTEMPTS, Inbox, Item
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+TAKE = 200  # items leased at once
 GATHER = 0.05  # after a wake-up, let a burst gather so it is handled in one batch
 MAX_DELAY = timedelta(minutes=5)
 KEEP_DONE = timedelta(days=2)
@@ -70,16 +71,22 @@ class Worker:
 
     def _loop(self) -> None:
         while not self.stop.is_set():
-            if not self.run_once() and self.inbox.wakeup.wait(1.0):
+            taken = self.run_once()
+            if taken >= TAKE:
+                continue  # more is waiting
+            # Let a burst gather, so a stream of events is handled in batches rather than
+            # one take per event, and the acks keep the process to themselves meanwhile.
+            if taken or self.inbox.wakeup.wait(1.0):
                 self.inbox.wakeup.clear()
                 self.stop.wait(GATHER)
 
     def run_once(self) -> int:
         """Handle what is due now; return how many items were taken."""
-        items = self.inbox.take(self.clock.now(), LEASE)
+        items = self.inbox.take(self.clock.now(), LEASE, TAKE)
         taken = len(items)
         done: list[Item] = []
-        forgotten = {i.user for i in items if i.user and self.inbox.being_forgotten(i.user)}
+        forgotten = {user for user in {i.user for i in items if i.user}
+                     if self.inbox.being_forgotten(user)}  # one look per person, not per item
         if forgotten:
             done += [i for i in items if i.user in forgotten]
             items = [i for i in items if i.user not in forgotten]

@@ -200,3 +200,113 @@ def test_items_of_a_person_being_forgotten_are_dropped_unhandled(tmp_path):
     inbox.put("k5", "x", {"n": 5}, AT, user="U2")
     worker.run_once()
     assert seen == [2, "forget", 5]
+
+
+def _put_from_threads(inbox: Inbox, keys: list[str]):
+    """Start one thread per key, each putting it; return the (key, what put returned or
+    raised) list they fill, and the threads."""
+    results: list[tuple[str, object]] = []
+
+    def put(key: str) -> None:
+        try:
+            results.append((key, inbox.put(key, "x", {"key": key}, AT, user="U1")))
+        except sqlite3.Error as exc:
+            results.append((key, exc))
+
+    threads = [threading.Thread(target=put, args=(key,)) for key in keys]
+    for thread in threads:
+        thread.start()
+    return results, threads
+
+
+def _wait_until(condition, timeout: float = 10) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def test_puts_arriving_together_are_committed_together_each_once(tmp_path):
+    inbox = Inbox(tmp_path / "i.db")
+    statements: list[str] = []
+    inbox._conn.set_trace_callback(statements.append)
+    # Another process holds the write lock: the first put waits for it, the others queue up.
+    locker = sqlite3.connect(tmp_path / "i.db", isolation_level=None, check_same_thread=False)
+    locker.execute("BEGIN IMMEDIATE")
+    keys = [f"event:E{n % 7}" for n in range(12)]  # 5 of them are redeliveries
+    results, threads = _put_from_threads(inbox, keys)
+    _wait_until(lambda: len(inbox._queue) == len(keys))
+    assert results == []  # no put has returned: nothing is acked before it is committed
+    locker.execute("ROLLBACK")
+    for thread in threads:
+        thread.join()
+    assert sum(statement == "COMMIT" for statement in statements) == 1  # one group commit
+    assert sorted(key for key, _ in results) == sorted(keys)
+    stored = {key for key, new in results if new is True}
+    assert len(stored) == 7 and inbox.pending() == 7  # each key once...
+    assert sum(new is False for _, new in results) == 5  # ...the redeliveries said so
+    # committed: another connection (another process) reads every row a put returned True for
+    other = sqlite3.connect(tmp_path / "i.db")
+    assert {row[0] for row in other.execute("SELECT key FROM inbox")} == stored
+
+
+def test_puts_stay_durable_and_deduplicated_under_concurrency(tmp_path):
+    inbox, other = Inbox(tmp_path / "i.db"), None
+    keys = [f"event:E{n}" for n in range(200)] * 2  # every event delivered twice, concurrently
+    seen_on_return: list[bool] = []
+
+    def put(key: str) -> None:
+        new = inbox.put(key, "x", {"key": key}, AT)
+        check = sqlite3.connect(tmp_path / "i.db")  # what a process started now would find
+        seen_on_return.append(check.execute("SELECT 1 FROM inbox WHERE key = ?",
+                                            [key]).fetchone() is not None)
+        check.close()
+        results.append(new)
+
+    results: list[bool] = []
+    threads = [threading.Thread(target=put, args=(key,)) for key in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(seen_on_return) and len(seen_on_return) == len(keys)
+    assert results.count(True) == 200 and results.count(False) == 200
+    other = sqlite3.connect(tmp_path / "i.db")
+    assert other.execute("SELECT count(*), count(DISTINCT key) FROM inbox").fetchone() == (
+        200, 200)
+
+
+def test_a_locked_inbox_fails_every_waiting_put_and_loses_nothing(tmp_path):
+    from bot.store.files import explain
+
+    inbox = Inbox(tmp_path / "i.db")
+    inbox._conn.execute("PRAGMA busy_timeout = 300")  # not 10 s in a test
+    locker = sqlite3.connect(tmp_path / "i.db", isolation_level=None, check_same_thread=False)
+    locker.execute("BEGIN IMMEDIATE")
+    keys = [f"event:E{n}" for n in range(6)]
+    results, threads = _put_from_threads(inbox, keys)
+    for thread in threads:
+        thread.join()
+    locker.execute("ROLLBACK")
+    assert sorted(key for key, _ in results) == keys
+    for _, error in results:  # each request fails (Slack retries it), saying why
+        assert isinstance(error, sqlite3.OperationalError)
+        assert "stayed locked by another process" in explain(error, tmp_path / "i.db")
+    assert inbox.pending() == 0  # none half-stored...
+    assert all(inbox.put(key, "x", {}, AT) for key in keys)  # ...so Slack's retries are new
+    assert inbox.pending() == 6
+
+
+def test_done_matches_id_and_key_so_a_reused_id_is_not_marked(tmp_path):
+    inbox = Inbox(tmp_path / "i.db")
+    inbox.put("k1", "x", {}, AT, user="U1")
+    inbox.put("k2", "x", {}, AT, user="U2")
+    first, second = inbox.take(AT, LEASE)
+    inbox.forget_user("U2")  # a handler deletes its own row...
+    inbox.put("k3", "x", {}, AT, user="U3")  # ...and SQLite gives its id to the next row
+    (reused,) = inbox.take(AT, LEASE)
+    assert reused.id == second.id and reused.key == "k3"
+    inbox.done([first, second], AT)
+    assert inbox.waiting("k3") and not inbox.waiting("k1")
