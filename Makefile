@@ -34,7 +34,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
 test: lint
-	$(BIN)/python -m pytest --cov=bot --cov-report=term
+	$(BIN)/python -m pytest -n auto --dist loadfile --cov=bot --cov-report=term
 
 clean:
 	rm -rf $(VENV) .pytest_cache .coverage .ruff_cache

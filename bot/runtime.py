@@ -219,7 +219,11 @@ def health_wsgi(bot: Bot) -> Callable:
     return app
 
 
-def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], None]) -> None:
+IDLE_TIMEOUT = 10  # seconds: HTTP mode closes a connection silent for this long
+
+
+def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], None], *,
+             idle_timeout: int = IDLE_TIMEOUT) -> None:
     """Serve /slack/events (through the guard) and /healthz with waitress until ``bot.stop``."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from waitress import create_server
@@ -236,7 +240,8 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
         max_request_header_size=32 * 1024,
         inbuf_overflow=64 * 1024,  # a body past this waits in a temporary file, not in memory
         connection_limit=500,  # past it, new connections wait in the listen backlog
-        channel_timeout=10, cleanup_interval=2,  # a silent connection is closed in 10-12 s
+        # a silent connection is closed idle_timeout to idle_timeout + 2 s after its last byte
+        channel_timeout=idle_timeout, cleanup_interval=min(2, idle_timeout),
         asyncore_use_poll=True)  # select() cannot watch descriptors numbered past 1023
     log_server_refusals(server)
     real_port = server.socket.getsockname()[1]

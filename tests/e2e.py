@@ -115,7 +115,7 @@ class BotThread:
     same real HTTP or WebSocket and the same database files; its log collected like
     ``BotProcess``'s output. No signal handlers: ``stop`` sets the bot's stop event."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, mode: str):
+    def __init__(self, env: dict[str, str], cwd: Path, mode: str, **http_options):
         from bot import runtime
         from bot.clock import SystemClock
         from bot.config import load_config
@@ -139,7 +139,8 @@ class BotThread:
         def serve() -> None:
             try:
                 if mode == "http":
-                    runtime.run_http(self.bot, "127.0.0.1", 0, self._listening)
+                    runtime.run_http(self.bot, "127.0.0.1", 0, self._listening,
+                                     **http_options)
                 else:
                     runtime.run_socket_mode(self.bot)
             except Exception:

@@ -20,7 +20,7 @@ import pytest
 
 from bot.slack.http_guard import MAX_BODY, SlackGuard
 from tests import slackdrive as sd
-from tests.e2e import BotProcess, bot_env
+from tests.e2e import BotProcess, BotThread, bot_env
 
 CONFIG = """\
 timezone: UTC
@@ -372,11 +372,32 @@ def test_idle_connections_cannot_hold_the_server(served):
         took = time.monotonic() - started
         assert status == 200 and json.loads(health)["ok"] is True
         assert took < 2, took
-        # and the server closes them once they have been silent for channel_timeout
-        deadline = time.monotonic() + 20
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_idle_connections_are_closed_after_the_idle_timeout(fake, tmp_path):
+    """The same server, in process, with the idle timeout at 1 s instead of the shipped 10 s
+    (waiting 10 s here proves no more): silent connections, whole or cut mid-request, are
+    closed, and one that keeps talking is not."""
+    from bot import runtime
+
+    assert runtime.IDLE_TIMEOUT == 10
+    bot = BotThread({**bot_env(fake, tmp_path, CONFIG), "SLACK_APP_TOKEN": ""}, tmp_path, "http",
+                    idle_timeout=1)
+    sockets = []
+    try:
+        bot.wait_for_line("listening on")
+        for i in range(20):
+            sock = socket.create_connection(("127.0.0.1", bot.port), timeout=5)
+            if i % 2:
+                sock.sendall(b"POST /slack/ev")
+            sockets.append(sock)
+        started = time.monotonic()
         open_ = list(sockets)
-        while open_ and time.monotonic() < deadline:
-            ready, _, _ = select.select(open_, [], [], 1)
+        while open_ and time.monotonic() < started + 10:
+            ready, _, _ = select.select(open_, [], [], 0.5)
             for sock in ready:
                 try:
                     closed = sock.recv(1024) == b""
@@ -384,10 +405,13 @@ def test_idle_connections_cannot_hold_the_server(served):
                     closed = True
                 if closed:
                     open_.remove(sock)
-        assert not open_, f"{len(open_)} idle connection(s) still open after 20 s"
+        took = time.monotonic() - started
+        assert not open_, f"{len(open_)} idle connection(s) still open after 10 s"
+        assert 0.9 <= took <= 4, took  # 1 s of silence, then the next sweep (every second)
     finally:
         for sock in sockets:
             sock.close()
+        assert bot.stop(), bot.output
 
 
 class _Unreadable(io.RawIOBase):

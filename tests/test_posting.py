@@ -13,6 +13,7 @@ import pytest
 from bot.clock import SystemClock
 from bot.config import load_config
 from bot.runtime import web_client
+from bot.services import posting
 from bot.services.posting import ChannelPacer, Poster
 from bot.slack.outbound import SlackOutbound
 from tests.conftest import MINIMAL
@@ -75,15 +76,23 @@ def test_nudges_follow_the_rotation(poster, config, store, fake):
 ])
 def test_transient_failures_are_retried(poster, config, store, fake, failure):
     fake.fail("chat.postMessage", times=1, **failure)
+    # Retry-After (1 s) is Slack's to set; the backoff's first step is shortened here, and
+    # test_backoff_starts_at_a_second checks what the bot ships with
+    poster.first_backoff = 0.2
+    wait = 0.9 if "retry_after" in failure else 0.19
     started = time.monotonic()
     result = poster.post(config.channels[0], "prompt", OCCURRENCE,
                          deadline=datetime.now(UTC) + timedelta(minutes=1))
     assert result.status == "posted"
     assert len(fake.messages("C0123TEAM")) == 1
     assert len(fake.calls_to("chat.postMessage")) == 2
-    assert time.monotonic() - started >= 0.9  # Retry-After / backoff honoured
+    assert time.monotonic() - started >= wait  # Retry-After / backoff honoured
     row = store.get_post(result.post_id)
     assert row["attempts"] == 2 and row["status"] == "posted" and row["error"] is None
+
+
+def test_backoff_starts_at_a_second(poster):
+    assert poster.first_backoff == 1.0 and posting.MAX_BACKOFF == 30.0
 
 
 @pytest.mark.parametrize("error", ["channel_not_found", "not_in_channel", "invalid_auth",
@@ -114,8 +123,9 @@ def test_real_not_in_channel_from_the_fake(config, store, slack_settings, fake):
 
 def test_gives_up_at_the_deadline(poster, config, store, fake):
     fake.fail("chat.postMessage", status=503, times=50)
+    poster.first_backoff = 0.1
     result = poster.post(config.channels[0], "prompt", OCCURRENCE,
-                         deadline=datetime.now(UTC) + timedelta(seconds=2))
+                         deadline=datetime.now(UTC) + timedelta(seconds=0.5))
     assert result.status == "failed"
     row = store.get_post(result.post_id)
     assert row["status"] == "failed" and row["error"].startswith("gave up after retries")

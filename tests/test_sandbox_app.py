@@ -280,10 +280,16 @@ def test_a_restart_continues_after_what_the_database_holds(tmp_path):
     second.start()
     try:
         assert second.clock.now() >= clock  # its clock does not go back either
+        def ephemerals() -> list[dict]:
+            return [m for m in call(second, f"/sandbox/state?as={BOB}")["messages"]
+                    if m["ephemeral"]]
+
+        shown = len(ephemerals())
         after = choose(second, BOB)
         assert float(after["ts"]) > max(stored)
-        confirmation = call(second, f"/sandbox/state?as={BOB}")["messages"][-1]
-        assert confirmation["ephemeral"] and "already" not in confirmation["html"]
+        # the choice is stored before its confirmation is sent: wait for the confirmation
+        confirmation = second.fake.wait_for(lambda: ephemerals()[shown:])[-1]
+        assert "already" not in confirmation["html"]
         assert second.bot.store.post_by_ts(after["channel"], after["ts"])["id"] != \
             second.bot.store.post_by_ts(before["channel"], before["ts"])["id"]
         sent = call(second, "/sandbox/send", {"as": BOB, "channel": after["channel"],

@@ -35,6 +35,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 expect = playwright.expect
+# Assertions wait up to 10 s, as actions do (page.set_default_timeout): the suite runs on two
+# workers, and a page on a busy machine can take more than Playwright's default 5 s.
+expect.set_options(timeout=10_000)
 
 
 class Sandbox:

@@ -26,6 +26,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+FIRST_BACKOFF = 1.0  # seconds before the first retry of a transient failure, doubling
 MAX_BACKOFF = 30.0
 METADATA_EVENT = "leadbot_post"
 HISTORY_SCAN = 200  # messages searched for an interrupted post
@@ -64,8 +65,9 @@ class Poster:
 
     def __init__(self, config: Config, store: Store, slack: Slack, clock: Clock, *,
                  resolve: Callable[[Channel], str | None], stop: threading.Event | None = None,
-                 pacer: ChannelPacer | None = None):
+                 pacer: ChannelPacer | None = None, first_backoff: float = FIRST_BACKOFF):
         self.config = config
+        self.first_backoff = first_backoff
         self.store = store
         self.slack = slack
         self.clock = clock
@@ -106,7 +108,7 @@ class Poster:
             **({"nudge_id": nudge_id, "cycle": cycle} if nudge_id else {})}}
         deadline = deadline or max(occurrence + self.config.missed_run_grace,
                                    self.clock.now() + timedelta(minutes=5))
-        backoff = 1.0
+        backoff = self.first_backoff
         while True:
             wait = self.pacer.reserve(channel_id)
             if wait and self.stop.wait(wait):
