@@ -30,7 +30,36 @@ channels:
 """
 
 
-class BotProcess:
+class _Output:
+    """The lines a bot printed or logged, and waiting for one of them."""
+
+    lines: list[str]
+
+    def _ended(self) -> bool:
+        """Whether the bot has stopped, so no line will come any more."""
+        raise NotImplementedError
+
+    @property
+    def output(self) -> str:
+        """Everything printed (or logged) so far."""
+        return "\n".join(self.lines)
+
+    def wait_for_line(self, pattern: str, timeout: float = 15) -> re.Match:
+        """Wait until a line matches ``pattern``; fail with the output if not."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while time.monotonic() < deadline:
+            for line in list(self.lines):
+                match = regex.search(line)
+                if match:
+                    return match
+            if self._ended():
+                break
+            time.sleep(0.01)
+        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+
+
+class BotProcess(_Output):
     """``python -m bot run ...`` with its output collected line by line."""
 
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path,
@@ -54,24 +83,8 @@ class BotProcess:
         for line in self.proc.stdout:
             self.lines.append(line.rstrip("\n"))
 
-    @property
-    def output(self) -> str:
-        """Everything printed so far."""
-        return "\n".join(self.lines)
-
-    def wait_for_line(self, pattern: str, timeout: float = 15) -> re.Match:
-        """Wait until a printed line matches ``pattern``; fail with the output if not."""
-        deadline = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                match = regex.search(line)
-                if match:
-                    return match
-            if self.proc.poll() is not None and not self._reader.is_alive():
-                break
-            time.sleep(0.05)
-        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+    def _ended(self) -> bool:
+        return self.proc.poll() is not None and not self._reader.is_alive()
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
         """Send ``sig`` and wait for the exit code."""
@@ -109,7 +122,7 @@ class _Lines(logging.Handler):
         self.lines.extend(self.format(record).splitlines())
 
 
-class BotThread:
+class BotThread(_Output):
     """`leadbot run` in the test process: its own wiring (``runtime.start``, then
     ``run_http`` or ``run_socket_mode``, then ``shutdown``) served from a thread, over the
     same real HTTP or WebSocket and the same database files; its log collected like
@@ -184,24 +197,8 @@ class BotThread:
         logging.getLogger("apscheduler").setLevel(self._levels[1])
         threading.excepthook = self._excepthook
 
-    @property
-    def output(self) -> str:
-        """Everything logged so far."""
-        return "\n".join(self.lines)
-
-    def wait_for_line(self, pattern: str, timeout: float = 15) -> re.Match:
-        """Wait until a logged line matches ``pattern``; fail with the output if not."""
-        deadline = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        while time.monotonic() < deadline:
-            for line in list(self.lines):
-                match = regex.search(line)
-                if match:
-                    return match
-            if not self._thread.is_alive():
-                break
-            time.sleep(0.01)
-        raise AssertionError(f"no line matching {pattern!r}; output:\n{self.output}")
+    def _ended(self) -> bool:
+        return not self._thread.is_alive()
 
     def stop(self, timeout: float = 15, hang_up: Callable[[], None] | None = None) -> bool:
         """Stop as SIGTERM would (the server closes, the scheduler and worker stop, the
