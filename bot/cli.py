@@ -387,9 +387,10 @@ def backup(env: Env, path: Path, overwrite: bool) -> None:
     recorded, and dead letters) goes beside it, as PATH's -inbox file. Prints each file's size
     and rows per table; exits 1 with one line on any failure.
     """
+    from bot.inbox import inbox_path
     from bot.store.backup import backup as copy_database
 
-    for copy in copy_database(env.settings.db_path, path, overwrite=overwrite):
+    for copy in copy_database(env.settings.db_path, path, inbox_path, overwrite=overwrite):
         _print_copy("Backed up to", copy)
         click.echo("  integrity_check: ok")
 
@@ -404,9 +405,10 @@ def restore(env: Env, path: Path) -> None:
     database a running `leadbot run` holds. The database it replaces is kept beside it as
     <db>.before-restore-<time>: to undo, restore that file.
     """
+    from bot.inbox import inbox_path
     from bot.store.backup import restore as put_back
 
-    done = put_back(path, env.settings.db_path, env.clock.now())
+    done = put_back(path, env.settings.db_path, inbox_path, env.clock.now())
     for kept in done.kept:
         click.echo(f"Kept what it replaces as {kept} (restore it to undo).")
     _print_copy(f"Restored from {path}:", done.database)

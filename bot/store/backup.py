@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bot.inbox import inbox_path
 from bot.migrations import migrations
 from bot.sqlitedb import Database
 from bot.store import files, runlock
@@ -49,7 +49,11 @@ class Restored:
     migrations: list[str]
 
 
-def backup(db_path: Path, dest: Path, *, overwrite: bool = False) -> list[Copy]:
+InboxOf = Callable[[Path], Path]  # bot.inbox.inbox_path (the inbox imports this package)
+
+
+def backup(db_path: Path, dest: Path, inbox_path: InboxOf, *,
+           overwrite: bool = False) -> list[Copy]:
     """Copy the database (and its inbox, when there is one) to ``dest`` (and ``dest``'s
     inbox name), each checked then renamed into place; raise StoreError in one line."""
     db_path, dest = Path(db_path), Path(dest)
@@ -82,7 +86,7 @@ def backup(db_path: Path, dest: Path, *, overwrite: bool = False) -> list[Copy]:
     return copies[::-1]  # the database first
 
 
-def restore(copy: Path, db_path: Path, at: datetime) -> Restored:
+def restore(copy: Path, db_path: Path, inbox_path: InboxOf, at: datetime) -> Restored:
     """Put ``copy`` (and its inbox, when it has one) in place of the database; refuse a
     damaged copy, one from a newer leadbot, and a database a running bot holds."""
     copy, db_path = Path(copy), Path(db_path)
