@@ -178,3 +178,17 @@ def test_table_counts_every_table(tmp_path):
     fill(tmp_path / "x.db", 2)
     counts = backups.table_counts(tmp_path / "x.db")
     assert counts["replies"] == 2 and counts["posts"] == 1 and "_sqlite_migrations" in counts
+
+
+def test_restore_onto_a_new_machine_creates_the_database(run_cli, db, tmp_path):
+    dest = tmp_path / "b.db"
+    assert run_cli("backup", str(dest)).exit_code == 0
+    fresh = tmp_path / "new" / "leadbot.db"
+    result = run_cli("restore", str(dest), environ={"LEADBOT_DB": str(fresh)})
+    assert result.exit_code == 0, result.output
+    assert "Kept" not in result.output and not list(fresh.parent.glob("*before-restore*"))
+    assert count(fresh, "replies") == 3 and count(inbox_path(fresh), "inbox") == 1
+    store, before = Store.open(fresh, check=True), Store.open(db)
+    assert store.applied_migrations() == before.applied_migrations()
+    store.close()
+    before.close()
