@@ -151,11 +151,7 @@ def test_restore_refuses_a_copy_from_a_newer_leadbot(run_cli, db, tmp_path):
 def test_restore_refuses_a_damaged_copy(run_cli, db, tmp_path):
     dest = tmp_path / "b.db"
     assert run_cli("backup", str(dest)).exit_code == 0
-    data = bytearray(dest.read_bytes())
-    page = 4096
-    for start in range(page, len(data), page):  # every page but the header's: a b-tree's
-        data[start:start + 64] = b"\xff" * 64  # page headers and cell pointers
-    dest.write_bytes(bytes(data))
+    damage(dest)
     result = run_cli("restore", str(dest))
     assert result.exit_code == 1
     assert result.output.startswith(f"error: the backup {dest} failed the integrity check (")
@@ -192,3 +188,25 @@ def test_restore_onto_a_new_machine_creates_the_database(run_cli, db, tmp_path):
     assert store.applied_migrations() == before.applied_migrations()
     store.close()
     before.close()
+
+
+def damage(path) -> None:
+    """Overwrite the start of every page but the first (b-tree headers, cell pointers)."""
+    data = bytearray(path.read_bytes())
+    for start in range(4096, len(data), 4096):
+        data[start:start + 64] = b"\xff" * 64
+    path.write_bytes(bytes(data))
+
+
+def test_backup_of_a_damaged_database_fails_and_leaves_no_file(run_cli, db, tmp_path):
+    Store.open(db).checkpoint()  # everything in the main file, none in the -wal
+    damage(db)
+    dest = tmp_path / "b.db"
+    result = run_cli("backup", str(dest))
+    assert result.exit_code == 1
+    # SQLite stops on the damage while copying, or the check finds it in the copy
+    assert result.output.startswith((f"error: cannot back up {db}: database {db} is damaged",
+                                     f"error: the copy of {db} failed the integrity check (")), \
+        result.output
+    assert len(result.output.splitlines()) == 1
+    assert not dest.exists() and not list(tmp_path.glob(".*.tmp"))

@@ -169,8 +169,8 @@ def _copy(source: Path, target: Path, failure: str, *, keep_mode: bool = False,
                 dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
-    except sqlite3.Error as exc:
-        raise StoreError(f"{failure}: {files.explain(exc) or exc}") from None
+    except sqlite3.Error as exc:  # the target is new or checked: the source is the suspect
+        raise StoreError(f"{failure}: {files.explain(exc, source) or exc}") from None
     finally:
         src.close()
     if not keep_mode:
