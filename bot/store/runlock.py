@@ -39,17 +39,6 @@ def _open(db_path: Path) -> int:
     return os.open(lock_path(db_path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
 
-def try_shared(db_path: Path) -> RunLock | None:
-    """Hold the lock shared (a bot running); None while a restore holds it exclusive."""
-    fd = _open(db_path)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return RunLock(fd)
-
-
 def hold_shared(db_path: Path) -> RunLock:
     """Hold the lock shared, waiting for a restore under way to finish (creates the folder)."""
     files.prepare(db_path)
