@@ -375,6 +375,60 @@ def migrate(env: Env) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--overwrite", is_flag=True, help="Replace PATH if it exists (by default an "
+              "existing backup is kept and the command fails).")
+@pass_env
+def backup(env: Env, path: Path, overwrite: bool) -> None:
+    """Copy the database, and its inbox, to PATH while the bot runs; check the copy.
+
+    SQLite's online backup API takes one consistent snapshot; the copy is checked with PRAGMA
+    integrity_check and only then renamed to PATH. The inbox (answers received but not yet
+    recorded, and dead letters) goes beside it, as PATH's -inbox file. Prints each file's size
+    and rows per table; exits 1 with one line on any failure.
+    """
+    from bot.inbox import inbox_path
+    from bot.store.backup import backup as copy_database
+
+    for copy in copy_database(env.settings.db_path, path, inbox_path, overwrite=overwrite):
+        _print_copy("Backed up to", copy)
+        click.echo("  integrity_check: ok")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@pass_env
+def restore(env: Env, path: Path) -> None:
+    """Put the backup at PATH (and its inbox) in place of the database; the bot must be stopped.
+
+    Refuses a backup that fails PRAGMA integrity_check or comes from a newer leadbot, and a
+    database a running `leadbot run` holds. The database it replaces is kept beside it as
+    <db>.before-restore-<time>: to undo, restore that file.
+    """
+    from bot.inbox import inbox_path
+    from bot.store.backup import restore as put_back
+
+    done = put_back(path, env.settings.db_path, inbox_path, env.clock.now())
+    for kept in done.kept:
+        click.echo(f"Kept what it replaces as {kept} (restore it to undo).")
+    _print_copy(f"Restored from {path}:", done.database)
+    if done.inbox:
+        _print_copy("Restored the inbox:", done.inbox)
+    click.echo(f"  {len(done.migrations)} migration(s) applied in the backup; the next "
+               "`leadbot run` brings it up to date.")
+
+
+def _print_copy(what: str, copy) -> None:
+    click.echo(f"{what} {copy.path} ({_size(copy.size)})")
+    for table, rows in copy.counts.items():
+        click.echo(f"  {table}: {rows} row(s)")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{size / 1024:.0f} kB"
+
+
+@cli.command()
 @click.option("--http", is_flag=True,
               help="Serve Slack's HTTP endpoint (/slack/events) instead of Socket Mode.")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address for --http.")

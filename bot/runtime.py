@@ -37,7 +37,7 @@ from bot.slack.deps import Deps
 from bot.slack.errors import describe, is_permanent
 from bot.slack.inbox_handlers import handlers, many_handlers
 from bot.slack.outbound import SlackOutbound
-from bot.store import Store
+from bot.store import Store, runlock
 from bot.worker import Worker
 
 log = logging.getLogger("leadbot")
@@ -88,6 +88,7 @@ class Bot:
     follow_ups: FollowUps | None = None
     outbox: Outbox | None = None
     quiet: QuietWatch | None = None
+    run_lock: runlock.RunLock | None = None  # held while running: restore refuses meanwhile
 
     def health(self) -> tuple[int, dict]:
         """HTTP status and JSON body for /healthz."""
@@ -114,6 +115,7 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     identity = check_auth(client, settings)
     log.info("connected to %s as %s (%s)", identity.get("team"), identity.get("user"),
              settings.api_url)
+    run_lock = runlock.hold_shared(settings.db_path)  # waits for a restore under way
     store = Store.open(settings.db_path, check=True)  # a damaged file stops here, in words
     slack = SlackOutbound(client)
     channels = Channels(resolve_channels(slack, config, store, clock), config.channels)
@@ -158,7 +160,7 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
              len(scheduler.scheduler.get_jobs()), len(channels),
              nxt.isoformat() if nxt else "none")
     return Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
-               follow_ups, outbox, quiet)
+               follow_ups, outbox, quiet, run_lock)
 
 
 def shutdown(bot: Bot) -> None:
@@ -168,6 +170,8 @@ def shutdown(bot: Bot) -> None:
     bot.worker.join()
     bot.inbox.close()
     bot.store.close()
+    if bot.run_lock:
+        bot.run_lock.release()
     log.info("stopped cleanly")
 
 
