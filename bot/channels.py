@@ -18,6 +18,10 @@ class Channels:
         self._ids = dict(resolved)
         self._configured = tuple(configured)
 
+    def update(self, resolved: Mapping[str, str], configured: Iterable[Channel]) -> None:
+        """Take a reloaded configuration's channels (every holder of this object sees them)."""
+        self._ids, self._configured = dict(resolved), tuple(configured)
+
     def id_of(self, ref: str) -> str | None:
         """The channel ID a config ref resolved to, or None if it did not resolve."""
         return self._ids.get(ref)

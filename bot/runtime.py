@@ -23,6 +23,7 @@ from bot.channels import Channels
 from bot.clock import Clock, to_iso
 from bot.config import Config
 from bot.inbox import Inbox, inbox_path
+from bot.reload import Reloader
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
 from bot.services.directory import Directory
@@ -88,6 +89,9 @@ class Bot:
     follow_ups: FollowUps | None = None
     outbox: Outbox | None = None
     quiet: QuietWatch | None = None
+    poster: Poster | None = None
+    deps: Deps | None = None
+    reloader: Reloader | None = None
 
     def health(self) -> tuple[int, dict]:
         """HTTP status and JSON body for /healthz."""
@@ -157,13 +161,19 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     log.info("scheduled %d job(s) in %d channel(s); next run %s",
              len(scheduler.scheduler.get_jobs()), len(channels),
              nxt.isoformat() if nxt else "none")
-    return Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
-               follow_ups, outbox, quiet)
+    bot = Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
+              follow_ups, outbox, quiet, poster, deps)
+    bot.reloader = Reloader(bot, slack)
+    deps.reload = bot.reloader.reload
+    bot.reloader.start()
+    return bot
 
 
 def shutdown(bot: Bot) -> None:
     """Stop scheduling, let in-flight posts finish (or give their claims back), close the db."""
     bot.stop.set()
+    if bot.reloader is not None:
+        bot.reloader.join()
     bot.scheduler.shutdown()
     bot.worker.join()
     bot.inbox.close()
