@@ -36,8 +36,9 @@ class Channels:
 
     def resolved(self) -> list[tuple[Channel, str]]:
         """Each configured channel that resolved, with its ID, in configuration order."""
-        return [(channel, self._ids[channel.channel]) for channel in self._configured
-                if channel.channel in self._ids]
+        ids = self._ids  # one dict throughout, though a reload may swap it meanwhile
+        return [(channel, ids[channel.channel]) for channel in self._configured
+                if channel.channel in ids]
 
     def default(self) -> str | None:
         """The team's channel when leadbot has exactly one (where a reflection or sighting

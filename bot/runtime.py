@@ -192,6 +192,14 @@ def install_signal_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def wait_for_stop(stop: threading.Event) -> None:
+    """Block until ``stop`` is set, waking now and then: a signal the kernel hands to another
+    thread is run by Python on the main thread only when it next wakes, and a wait without a
+    timeout never does (SIGTERM or SIGHUP would sit unhandled)."""
+    while not stop.wait(0.2):
+        pass
+
+
 def run_socket_mode(bot: Bot) -> None:
     """Serve events over Socket Mode until ``bot.stop`` is set."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -200,7 +208,7 @@ def run_socket_mode(bot: Bot) -> None:
     handler.connect()
     log.info("Socket Mode connected")
     try:
-        bot.stop.wait()
+        wait_for_stop(bot.stop)
     finally:
         # The client's threads take seconds to wind down (a read holds the socket's lock until
         # its timeout); nothing of ours needs them: work already acked is in the inbox, and an
@@ -259,7 +267,7 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
     thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()
     try:
-        bot.stop.wait()
+        wait_for_stop(bot.stop)
     finally:
         # closed from inside its own loop, which then ends at once, not at its next 1 s poll
         server.trigger.pull_trigger(server.close)

@@ -147,3 +147,15 @@ def test_applied_config_is_recorded_and_replaced(load, store):
     store.record_applied_config({**first, "concurrency": 2}, NOW + timedelta(hours=1))
     when, recorded = store.applied_config()
     assert when.startswith("2026-11-25T13:00") and recorded["concurrency"] == 2
+
+
+def test_library_edits_nudges_and_theme_names(load):
+    old = snapshot(load(BASE))
+    new = json.loads(json.dumps(old))
+    new["nudges"] = [*old["nudges"][1:], "new-nudge"]
+    new["themes"]["go-to-gemba"] = "Go and see"
+    new["library_digest"] = "edited"
+    lines = describe(diff(old, new), NOW)
+    assert lines == ["nudges added: new-nudge", f"nudges removed: {old['nudges'][0]}",
+                     f"theme go-to-gemba name: {old['themes']['go-to-gemba']} -> Go and see",
+                     "library: its words changed"]

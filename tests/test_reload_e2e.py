@@ -138,13 +138,15 @@ def test_sighup_reloads_a_running_process(fake, tmp_path):
         bot.wait_for_line(r"scheduled \d+ job")
         (tmp_path / "leadbot.yaml").write_text(HEAD + TEAM_RARELY + SECOND_EVERY_2S)
         bot.proc.send_signal(signal.SIGHUP)
-        bot.wait_for_line(r"configuration reloaded \((SIGHUP|file changed)\): channels added: "
-                          r"#second-team")
+        # the watcher may see the file first; SIGHUP reloads all the same ("no change" then)
+        _wait_lines(fake, bot, r"configuration reloaded \(SIGHUP\)", 1)
+        assert re.search(r"configuration reloaded \((SIGHUP|file changed)\): channels added: "
+                         r"#second-team", bot.output)
         fake.wait_for(lambda: _bot_posts(fake, SECOND), timeout=10)
         (tmp_path / "leadbot.yaml").write_text(HEAD + TEAM_RARELY)
-        os.utime(tmp_path / "leadbot.yaml")
         bot.proc.send_signal(signal.SIGHUP)
-        bot.wait_for_line(r"configuration reloaded \(SIGHUP\)")
+        _wait_lines(fake, bot, r"configuration reloaded \(SIGHUP\)", 2)
+        bot.wait_for_line(r"channels removed: #second-team")
     finally:
         assert bot.stop() == 0, bot.output
     assert "stopped cleanly" in bot.output
@@ -198,3 +200,28 @@ def test_check_config_diff(fake, tmp_path, run_cli):
         assert list(store.applied_config()[1]["channels"]) == ["C0123TEAM"]
     finally:
         store.close()
+
+
+def test_an_edit_to_the_prompt_library_applies_and_a_broken_one_is_refused(fake, tmp_path):
+    from bot.library import DEFAULT_LIBRARY
+
+    library = tmp_path / "prompts.yaml"  # beside the configuration: the bot uses it
+    text = DEFAULT_LIBRARY.read_text(encoding="utf-8")
+    library.write_text(text, encoding="utf-8")
+    _write(tmp_path, TEAM_RARELY)
+    bot = BotThread(_env(fake, tmp_path), tmp_path, "socket")
+    try:
+        bot.wait_for_line("Socket Mode connected")
+        library.write_text(text.replace('name: "Go where the work happens"',
+                                        'name: "Go to the gemba"'), encoding="utf-8")
+        bot.wait_for_line(r"configuration reloaded \(file changed\): theme go-to-gemba name: "
+                          r"Go where the work happens -> Go to the gemba; library: its words "
+                          r"changed")
+        assert bot.bot.deps.themes()["go-to-gemba"] == "Go to the gemba"
+        library.write_text(text.replace("themes:\n", "themes:\n  Bad Id:\n", 1),
+                           encoding="utf-8")
+        bot.wait_for_line(r"configuration not reloaded \(file changed\)")
+        assert re.search(r"prompts\.yaml:\d+: ", bot.output)
+        assert bot.bot.deps.themes()["go-to-gemba"] == "Go to the gemba"
+    finally:
+        assert bot.stop(hang_up=fake.close_sockets), bot.output

@@ -8,6 +8,7 @@ the command line, which cannot ask the running process, can compare the file wit
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -47,6 +48,10 @@ def snapshot(config: Config) -> dict:
             "concurrency": config.concurrency, "retention_days": config.retention_days,
             "quiet_after": config.quiet_after,
             "themes": {key: theme.name for key, theme in config.library.themes.items()},
+            "nudges": [nudge.id for nudge in config.library.nudges],
+            # any edit to the library's words (the refrain, context lines, nudge texts)
+            "library_digest": hashlib.sha256(
+                config.library.model_dump_json().encode()).hexdigest()[:16],
             "channels": {c.channel: _channel_snapshot(c) for c in config.channels}}
 
 
@@ -77,6 +82,9 @@ class ConfigDiff:
     schedules: tuple[ScheduleChange, ...] = ()
     themes_added: tuple[str, ...] = ()
     themes_removed: tuple[str, ...] = ()
+    nudges_added: tuple[str, ...] = ()
+    nudges_removed: tuple[str, ...] = ()
+    library_edited: bool = False  # its words changed (whatever else did)
     # (channel or "" for the top level, setting, old, new)
     settings: tuple[tuple[str, str, object, object], ...] = field(default=())
 
@@ -84,7 +92,8 @@ class ConfigDiff:
     def empty(self) -> bool:
         """True when nothing changes."""
         return not (self.added or self.removed or self.schedules or self.themes_added
-                    or self.themes_removed or self.settings)
+                    or self.themes_removed or self.nudges_added or self.nudges_removed
+                    or self.library_edited or self.settings)
 
 
 def diff(old: Config | dict | None, new: Config | dict) -> ConfigDiff:
@@ -110,9 +119,20 @@ def diff(old: Config | dict | None, new: Config | dict) -> ConfigDiff:
         settings.extend(("", key, before.get(key), after.get(key)) for key in SETTINGS
                         if before.get(key) != after.get(key))
     old_themes, new_themes = before.get("themes", {}), after.get("themes", {})
-    return ConfigDiff(added, removed, tuple(schedules),
-                      tuple(t for t in new_themes if t not in old_themes),
-                      tuple(t for t in old_themes if t not in new_themes), tuple(settings))
+    settings.extend(("", f"theme {key} name", old_themes[key], name)
+                    for key, name in new_themes.items()
+                    if key in old_themes and old_themes[key] != name)
+    old_nudges, new_nudges = before.get("nudges", []), after.get("nudges", [])
+    old_ids, new_ids = set(old_nudges), set(new_nudges)
+    return ConfigDiff(
+        added, removed, tuple(schedules),
+        themes_added=tuple(t for t in new_themes if t not in old_themes),
+        themes_removed=tuple(t for t in old_themes if t not in new_themes),
+        nudges_added=tuple(n for n in new_nudges if n not in old_ids),
+        nudges_removed=tuple(n for n in old_nudges if n not in new_ids),
+        library_edited=bool(before) and before.get("library_digest")
+        != after.get("library_digest"),
+        settings=tuple(settings))
 
 
 def _when(at: datetime | None) -> str:
@@ -145,7 +165,13 @@ def describe(change: ConfigDiff, now: datetime) -> list[str]:
         lines.append(f"themes added: {', '.join(change.themes_added)}")
     if change.themes_removed:
         lines.append(f"themes removed: {', '.join(change.themes_removed)}")
+    if change.nudges_added:
+        lines.append(f"nudges added: {', '.join(change.nudges_added)}")
+    if change.nudges_removed:
+        lines.append(f"nudges removed: {', '.join(change.nudges_removed)}")
     for ref, key, old, new in change.settings:
         where = f"{ref} " if ref else ""
         lines.append(f"{where}{key}: {_value(old)} -> {_value(new)}")
+    if change.library_edited:
+        lines.append("library: its words changed")
     return lines
