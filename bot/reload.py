@@ -87,8 +87,8 @@ class Reloader:
         return self._files.fingerprint([config.path, config.library_path])
 
     def start(self) -> None:
-        """Record the configuration applied at start and begin watching the files."""
-        self.bot.store.record_applied_config(snapshot(self.bot.config), self.bot.clock.now())
+        """Begin watching the files (the thread first records the configuration applied at
+        start: a second or so for 100,000 channels, which start need not wait for)."""
         self._thread = threading.Thread(target=self._watch, name="config-watch", daemon=True)
         self._thread.start()
 
@@ -103,6 +103,9 @@ class Reloader:
             self._thread.join(timeout)
 
     def _watch(self) -> None:
+        with self._lock:
+            self.bot.store.record_applied_config(snapshot(self.bot.config),
+                                                 self.bot.clock.now())
         stop = self.bot.stop
         pending: str | None = None
         while not stop.is_set():
