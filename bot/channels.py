@@ -18,6 +18,10 @@ class Channels:
         self._ids = dict(resolved)
         self._configured = tuple(configured)
 
+    def update(self, resolved: Mapping[str, str], configured: Iterable[Channel]) -> None:
+        """Take a reloaded configuration's channels (every holder of this object sees them)."""
+        self._ids, self._configured = dict(resolved), tuple(configured)
+
     def id_of(self, ref: str) -> str | None:
         """The channel ID a config ref resolved to, or None if it did not resolve."""
         return self._ids.get(ref)
@@ -32,8 +36,9 @@ class Channels:
 
     def resolved(self) -> list[tuple[Channel, str]]:
         """Each configured channel that resolved, with its ID, in configuration order."""
-        return [(channel, self._ids[channel.channel]) for channel in self._configured
-                if channel.channel in self._ids]
+        ids = self._ids  # one dict throughout, though a reload may swap it meanwhile
+        return [(channel, ids[channel.channel]) for channel in self._configured
+                if channel.channel in ids]
 
     def default(self) -> str | None:
         """The team's channel when leadbot has exactly one (where a reflection or sighting

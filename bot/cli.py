@@ -111,8 +111,12 @@ def cli(ctx: click.Context, config_path: Path | None, db_path: Path | None) -> N
 
 @cli.command("check-config")
 @click.argument("path", required=False, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Also show what a reload would change, compared with the configuration the "
+                   "running bot applied last (recorded in the database): channels added or "
+                   "removed, schedules and their next runs, themes.")
 @pass_env
-def check_config(env: Env, path: Path | None) -> None:
+def check_config(env: Env, path: Path | None, show_diff: bool) -> None:
     """Validate the configuration and prompt library; print a line per channel.
 
     Exits 2 and lists every problem (file, line, field) when the file is invalid; warns
@@ -131,6 +135,21 @@ def check_config(env: Env, path: Path | None) -> None:
         click.echo("  " + channel_summary(config, channel, now))
     for warning in (*config.notes, *scale_warnings(config, now)):
         click.echo(f"warning: {warning}", err=True)
+    if show_diff:
+        _print_diff(env, config, now)
+
+
+def _print_diff(env: Env, config: Config, now: datetime) -> None:
+    from bot.services.reload import describe, diff
+
+    recorded = env.store().applied_config()
+    if recorded is None:
+        click.echo(f"diff: no configuration recorded in {env.settings.db_path} (the bot has "
+                   "not run on it yet): everything shows as added")
+    else:
+        click.echo(f"diff: compared with the configuration the bot applied at {recorded[0]}")
+    for line in describe(diff(recorded[1] if recorded else None, config), now):
+        click.echo(f"  {line}")
 
 
 @cli.command()
@@ -440,8 +459,11 @@ def run(env: Env, http: bool, host: str, port: int) -> None:
 
     Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; --http needs SLACK_BOT_TOKEN and
     SLACK_SIGNING_SECRET and also serves GET /healthz. Ctrl-C or SIGTERM stops cleanly.
+    An edit to the configuration file or prompt library applies within seconds (also on
+    SIGHUP and /leadbot reload); an invalid one is refused and the admins are told.
     """
     from bot import runtime
+    from bot.reload import install_hangup
 
     config = env.config()
     env.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
@@ -452,6 +474,7 @@ def run(env: Env, http: bool, host: str, port: int) -> None:
         bot = runtime.start(env.settings, config, env.clock, http=http, stop=stop)
     except runtime.StartupError as exc:
         raise _Exit(str(exc), exc.exit_code) from None
+    install_hangup(bot.reloader)
     try:
         if http:
             runtime.run_http(bot, host, port, lambda h, p: runtime.log.info(

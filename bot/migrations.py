@@ -262,3 +262,15 @@ def m011_theme_columns(db: Database) -> None:
     library ("behavior" and "theme" named one thing)."""
     db.execute("ALTER TABLE reflections RENAME COLUMN behavior TO theme")
     db.execute("ALTER TABLE sightings RENAME COLUMN behavior TO theme")
+
+
+@migrations()
+def m012_applied_config(db: Database) -> None:
+    """The configuration the running bot applied last (at start or on a reload), as a JSON
+    snapshot: ``leadbot check-config --diff`` compares the file with it."""
+    db.execute("""
+        CREATE TABLE applied_config (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            applied_at TEXT NOT NULL,
+            snapshot TEXT NOT NULL
+        )""")

@@ -23,6 +23,7 @@ from bot.channels import Channels
 from bot.clock import Clock, to_iso
 from bot.config import Config
 from bot.inbox import Inbox, inbox_path
+from bot.reload import Reloader
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
 from bot.services.directory import Directory
@@ -88,6 +89,9 @@ class Bot:
     follow_ups: FollowUps | None = None
     outbox: Outbox | None = None
     quiet: QuietWatch | None = None
+    poster: Poster | None = None
+    deps: Deps | None = None
+    reloader: Reloader | None = None
     run_lock: runlock.RunLock | None = None  # held while running: restore refuses meanwhile
 
     def health(self) -> tuple[int, dict]:
@@ -159,13 +163,19 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     log.info("scheduled %d job(s) in %d channel(s); next run %s",
              len(scheduler.scheduler.get_jobs()), len(channels),
              nxt.isoformat() if nxt else "none")
-    return Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
-               follow_ups, outbox, quiet, run_lock)
+    bot = Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
+              follow_ups, outbox, quiet, poster, deps, run_lock=run_lock)
+    bot.reloader = Reloader(bot, slack)
+    deps.reload = bot.reloader.reload
+    bot.reloader.start()
+    return bot
 
 
 def shutdown(bot: Bot) -> None:
     """Stop scheduling, let in-flight posts finish (or give their claims back), close the db."""
     bot.stop.set()
+    if bot.reloader is not None:
+        bot.reloader.join()
     bot.scheduler.shutdown()
     bot.worker.join()
     bot.inbox.close()
@@ -186,6 +196,14 @@ def install_signal_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def wait_for_stop(stop: threading.Event) -> None:
+    """Block until ``stop`` is set, waking now and then: a signal the kernel hands to another
+    thread is run by Python on the main thread only when it next wakes, and a wait without a
+    timeout never does (SIGTERM or SIGHUP would sit unhandled)."""
+    while not stop.wait(0.2):
+        pass
+
+
 def run_socket_mode(bot: Bot) -> None:
     """Serve events over Socket Mode until ``bot.stop`` is set."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -194,7 +212,7 @@ def run_socket_mode(bot: Bot) -> None:
     handler.connect()
     log.info("Socket Mode connected")
     try:
-        bot.stop.wait()
+        wait_for_stop(bot.stop)
     finally:
         # The client's threads take seconds to wind down (a read holds the socket's lock until
         # its timeout); nothing of ours needs them: work already acked is in the inbox, and an
@@ -253,7 +271,7 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
     thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()
     try:
-        bot.stop.wait()
+        wait_for_stop(bot.stop)
     finally:
         # closed from inside its own loop, which then ends at once, not at its next 1 s poll
         server.trigger.pull_trigger(server.close)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -146,6 +148,10 @@ def _human(delta: timedelta) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
+def _timing(channel: Channel, kind: str) -> tuple[str | None, str]:
+    return channel.schedules().get(kind), channel.tz.key
+
+
 class Scheduler:
     """Owns the APScheduler instance; every job calls the Poster."""
 
@@ -173,20 +179,8 @@ class Scheduler:
     def start(self) -> None:
         """Register one job per channel and kind, post what is due after downtime, and start."""
         now = self.clock.now()
-        for channel in self.config.channels:
-            channel_id = self.channels.id_of(channel.channel)
-            if channel_id is None:
-                log.warning("%s is not scheduled: it could not be resolved", channel.channel)
-                continue
-            for kind, cron in channel.schedules().items():
-                if kind not in POSTED_KINDS:
-                    continue
-                trigger = parse_cron(cron, channel.tz)
-                job_id = f"{channel_id}:{kind}"
-                self._triggers[job_id] = (channel, kind, trigger)
-                self.store.schedule_since(channel_id, kind, now)
-                self.scheduler.add_job(self._fire, trigger=trigger, args=[job_id], id=job_id,
-                                       name=f"{kind} in {channel.channel}")
+        for job_id, (channel, kind, trigger) in self._wanted(self.config, warn=True).items():
+            self._add(job_id, channel, kind, trigger, now)
         for item in plan_catch_up(self.config, self.store, now, self.channels):
             log.info("posting missed %s for %s (due %s)", item.kind, item.channel.channel,
                      item.occurrence.isoformat())
@@ -202,6 +196,54 @@ class Scheduler:
         for name in _APSCHEDULER_LOGGERS:
             logging.getLogger(name).addFilter(self._quiet)
         self.scheduler.start()
+
+    def _wanted(self, config: Config, *, warn: bool = False
+                ) -> dict[str, tuple[Channel, str, CronTrigger]]:
+        """One job per resolved channel and posted kind, by job id."""
+        wanted = {}
+        for channel in config.channels:
+            channel_id = self.channels.id_of(channel.channel)
+            if channel_id is None:
+                if warn:
+                    log.warning("%s is not scheduled: it could not be resolved", channel.channel)
+                continue
+            for kind, cron in channel.schedules().items():
+                if kind in POSTED_KINDS:
+                    wanted[f"{channel_id}:{kind}"] = (channel, kind, parse_cron(cron, channel.tz))
+        return wanted
+
+    def _add(self, job_id: str, channel: Channel, kind: str, trigger: CronTrigger,
+             now: datetime) -> None:
+        self._triggers[job_id] = (channel, kind, trigger)
+        self.store.schedule_since(job_id.rsplit(":", 1)[0], kind, now)
+        self.scheduler.add_job(self._fire, trigger=trigger, args=[job_id], id=job_id,
+                               name=f"{kind} in {channel.channel}")
+
+    def reschedule(self, config: Config) -> dict[str, int]:
+        """Swap in a reloaded configuration (``self.channels`` already updated): add, replace
+        and remove only the jobs whose schedule changed; the others keep their next run."""
+        now = self.clock.now()
+        wanted = self._wanted(config)
+        counts = {"added": 0, "changed": 0, "removed": 0, "kept": 0}
+        self.config = config
+        for job_id in [j for j in self._triggers if j not in wanted]:
+            del self._triggers[job_id]
+            with contextlib.suppress(JobLookupError):  # it may be running its last time
+                self.scheduler.remove_job(job_id)
+            counts["removed"] += 1
+        for job_id, (channel, kind, trigger) in wanted.items():
+            old = self._triggers.get(job_id)
+            if old is None:
+                self._add(job_id, channel, kind, trigger, now)
+                counts["added"] += 1
+            elif _timing(old[0], kind) == _timing(channel, kind):
+                self._triggers[job_id] = (channel, kind, old[2])  # themes etc. may differ
+                counts["kept"] += 1
+            else:
+                self._triggers[job_id] = (channel, kind, trigger)
+                self.scheduler.reschedule_job(job_id, trigger=trigger)
+                counts["changed"] += 1
+        return counts
 
     def _recover_stale_claims(self) -> None:
         """Finish claims a killed process left behind, if still within the grace."""
@@ -227,7 +269,10 @@ class Scheduler:
                 misfire_grace_time=None)
 
     def _fire(self, job_id: str) -> None:
-        channel, kind, trigger = self._triggers[job_id]
+        entry = self._triggers.get(job_id)
+        if entry is None:  # removed by a reload while this run was starting
+            return
+        channel, kind, trigger = entry
         now = self.clock.now()
         occurrence = latest_occurrence(trigger, now, self.config.missed_run_grace)
         if occurrence is None:

@@ -30,7 +30,8 @@ FLOORS = {
     "bot.messages": MESSAGES,
     "bot.services": SERVICES,
     "bot.slack": SLACK,
-    "bot.runtime": WIRING, "bot.cli": WIRING, "bot.schedule": WIRING, "bot.__main__": WIRING,
+    "bot.runtime": WIRING, "bot.reload": WIRING, "bot.cli": WIRING, "bot.schedule": WIRING,
+    "bot.__main__": WIRING,
 }
 NAMES = {FOUNDATION: "foundations", STORE: "store", MESSAGES: "messages",
          SERVICES: "services", SLACK: "slack", WIRING: "wiring"}

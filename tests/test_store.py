@@ -18,7 +18,7 @@ def test_migrations_recorded_and_applying_twice_is_a_noop(tmp_path):
     assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers",
         "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
         "m008_reflection_shared_named", "m009_sightings_in_digest_setting",
-        "m010_modal_sighting_id", "m011_theme_columns"]
+        "m010_modal_sighting_id", "m011_theme_columns", "m012_applied_config"]
     assert store.migrate() == []
     store.close()
     store = Store.open(path)
@@ -26,7 +26,7 @@ def test_migrations_recorded_and_applying_twice_is_a_noop(tmp_path):
     assert store.applied_migrations() == ["m001_initial", "m002_schedule_state", "m003_answers",
         "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
         "m008_reflection_shared_named", "m009_sightings_in_digest_setting",
-        "m010_modal_sighting_id", "m011_theme_columns"]
+        "m010_modal_sighting_id", "m011_theme_columns", "m012_applied_config"]
     tables = set(store.db.table_names())
     assert {"posts", "choices", "replies", "reflections", "rotation", "sightings"} <= tables
 
@@ -173,7 +173,7 @@ def test_two_processes_migrating_a_new_file_at_once(tmp_path):
         "m001_initial", "m002_schedule_state", "m003_answers",
         "m004_reflections", "m005_follow_ups", "m006_people", "m007_sightings",
         "m008_reflection_shared_named", "m009_sightings_in_digest_setting",
-        "m010_modal_sighting_id", "m011_theme_columns"]
+        "m010_modal_sighting_id", "m011_theme_columns", "m012_applied_config"]
 
 
 def test_sighting_forms_move_their_id_to_its_own_column(tmp_path):

@@ -28,8 +28,9 @@ def admin_help() -> list[Block]:
     """What ``/leadbot`` can do, for admins."""
     return [section("*leadbot admin*\n• `/leadbot status` channels, next posts, failures\n"
                      "• `/leadbot post-now #channel [prompt|nudge|digest]` post now, through the "
-                     "schedule's path\nThe configuration file stays the source of truth: "
-                     "change channels and schedules there.")]
+                     "schedule's path\n• `/leadbot reload` read the configuration file again "
+                     "now (leadbot also notices an edit by itself)\nThe configuration file stays "
+                     "the source of truth: change channels and schedules there.")]
 
 
 def status_blocks(headline: str, rows: list[ChannelStatus]) -> list[Block]:
@@ -57,3 +58,33 @@ def quiet_text(ref: str, channel_id: str, dates: list[str]) -> str:
             f"see, and check what comes next with `leadbot preview --channel {ref}`; "
             "the schedule lives in the configuration file.\n"
             "I'll say this once, and again only if it goes quiet after answers come back.")
+
+
+SHOWN_PROBLEMS = 20  # a DM or an answer lists this many; the log has every one
+
+
+def _problem_list(problems: list[str]) -> str:
+    shown = "\n".join(f"• `{escape(p)}`" for p in problems[:SHOWN_PROBLEMS])
+    more = len(problems) - SHOWN_PROBLEMS
+    return shown + (f"\n…and {more} more in the bot's log." if more > 0 else "")
+
+
+def config_problems_text(path: str, problems: list[str]) -> str:
+    """The admins' DM when an edit to the configuration cannot be applied."""
+    count = len(problems)
+    return (f":warning: *The edit to `{escape(path)}` was not applied*: {count} "
+            f"problem{'s' if count != 1 else ''}. leadbot keeps posting on the configuration it "
+            f"had, so nothing is lost meanwhile.\n{_problem_list(problems)}\n"
+            "Fix the file and save it: it applies by itself. `leadbot check-config` shows "
+            "the same list.")
+
+
+def reload_text(applied: bool, lines: list[str], problems: list[str]) -> str:
+    """``/leadbot reload``'s answer: what changed, or why nothing did."""
+    if not applied:
+        return ("Not reloaded: the configuration file has problems, and the running "
+                f"configuration stays.\n{_problem_list(problems)}")
+    if lines == ["no change"]:
+        return "Reloaded: the configuration file has no change the bot would act on."
+    shown = "\n".join(f"• {escape(line)}" for line in lines[:40])
+    return f":white_check_mark: Reloaded.\n{shown}"

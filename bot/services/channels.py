@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from bot.clock import Clock
 from bot.config import Config
@@ -13,9 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def resolve_channels(slack: Slack, config: Config, store: Store, clock: Clock,
-                     only: str | None = None) -> dict[str, str]:
-    """Map each config ref (ID or #name) to a channel ID the bot can post in; warn otherwise."""
-    wanted = [c for c in config.channels if only is None or c.channel == only]
+                     only: str | Collection[str] | None = None) -> dict[str, str]:
+    """Map each config ref (ID or #name) to a channel ID the bot can post in; warn otherwise.
+
+    ``only``: just this ref, or these refs (a reload resolves the channels it adds)."""
+    refs = {only} if isinstance(only, str) else only
+    wanted = [c for c in config.channels if refs is None or c.channel in refs]
     by_name: dict[str, dict] = {}
     if any(c.channel.startswith("#") for c in wanted):
         try:

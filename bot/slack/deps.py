@@ -29,6 +29,9 @@ class Deps:
     channels: Channels = field(default_factory=lambda: Channels({}, ()))
     # Posts one message now through the scheduler's path (set once the poster exists).
     post_now: Callable[[Channel, str], Any] | None = None
+    # Reads the configuration file again and applies it (set by the runtime); takes who asked,
+    # returns an outcome with ``applied``, ``lines`` and ``problems``.
+    reload: Callable[[str], Any] | None = None
     # Who a Slack user is (users.info, cached); None where no Slack is at hand (tests, CLI).
     directory: Directory | None = None
     # Who is in each channel, cached for the Home tab: {channel_id: (fetched_monotonic, ids)}

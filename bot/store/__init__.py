@@ -21,6 +21,7 @@ from bot.migrations import migrations
 from bot.sqlitedb import Database
 from bot.store import files
 from bot.store.answers import AnswerQueries
+from bot.store.applied import AppliedConfigQueries
 from bot.store.base import (
     BUSY_TIMEOUT_MS,
     CHOICES,
@@ -41,8 +42,8 @@ from bot.store.sightings import SightingQueries
 __all__ = ["CHOICES", "EXPORT_KINDS", "Store", "StoreError"]
 
 
-class Store(AnswerQueries, DigestQueries, FollowUpQueries, PeopleQueries, ReflectionQueries,
-            ReportQueries, RetentionQueries, SightingQueries):
+class Store(AnswerQueries, AppliedConfigQueries, DigestQueries, FollowUpQueries, PeopleQueries,
+            ReflectionQueries, ReportQueries, RetentionQueries, SightingQueries):
     """The database: open it with ``Store.open(path)``."""
 
     def __init__(self, db: Database, path: Path | None = None):

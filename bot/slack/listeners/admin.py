@@ -1,4 +1,4 @@
-"""/leadbot status and /leadbot post-now, for the people under ``admins`` in the config file.
+"""/leadbot status, post-now and reload, for the people under ``admins`` in the config file.
 
 Anyone else gets a polite refusal that names nothing (no channels, no admins). Posting runs on
 its own thread so the command is acked at once; the result follows through response_url.
@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def on_command(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
-    """``/leadbot [status | post-now CHANNEL [prompt|nudge|digest] | help]``."""
+    """``/leadbot [status | post-now CHANNEL [prompt|nudge|digest] | reload | help]``."""
     user = body.get("user_id", "")
     if not admin.is_admin(deps.config, user):
         log.info("%s tried /leadbot and is not an admin", user)
@@ -36,6 +36,8 @@ def on_command(ack: Ack, body: dict, respond: Respond, deps: Deps) -> None:
         ack(blocks=messages.status_blocks(headline, rows), text=headline)
     elif sub in ("post-now", "post"):
         _post_now(ack, respond, deps, user, words[1:])
+    elif sub == "reload":
+        _reload(ack, respond, deps, user)
     else:
         ack(blocks=messages.admin_help(), text="leadbot admin commands")
 
@@ -80,6 +82,27 @@ def _post_now(ack: Ack, respond: Respond, deps: Deps, user: str,
                     replace_original=False)
 
     threading.Thread(target=run, name="post-now", daemon=True).start()
+
+
+def _reload(ack: Ack, respond: Respond, deps: Deps, user: str) -> None:
+    if deps.reload is None:
+        ack(text="This leadbot process cannot reload; restart it to apply the file.")
+        return
+    reload = deps.reload
+    ack(text="Reading the configuration file again…")
+    log.info("%s asked for a reload", user)
+
+    def run() -> None:
+        try:
+            outcome = reload(f"/leadbot reload by {user}")
+        except Exception:  # reported to the admin, never lost in a thread
+            log.exception("reload from Slack failed")
+            respond(text="Could not reload: see the bot's log.", replace_original=False)
+            return
+        respond(text=messages.reload_text(outcome.applied, list(outcome.lines),
+                                          list(outcome.problems)), replace_original=False)
+
+    threading.Thread(target=run, name="reload", daemon=True).start()
 
 
 def register(registry: Registry, deps: Deps) -> None:
