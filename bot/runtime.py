@@ -301,7 +301,10 @@ class MetricsServer:
 
     def close(self) -> None:
         """Stop serving (a scrape under way finishes)."""
-        self.server.trigger.pull_trigger(self.server.close)
+        try:  # closed from inside its loop, which then ends at once
+            self.server.trigger.pull_trigger(self.server.close)
+        except OSError:  # the loop's wake-up pipe is gone: it ends at its next 1 s poll
+            log.debug("metrics server: wake-up pipe closed", exc_info=True)
         self.thread.join(timeout=5)
         self.server.close()
         self.server.task_dispatcher.shutdown()

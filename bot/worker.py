@@ -145,7 +145,7 @@ class Worker:
             if self.permanent(exc) or attempt >= MAX_ATTEMPTS:
                 why = "can never succeed" if self.permanent(exc) else f"failed {attempt} times"
                 log.error("%s %s (%s): moved to the dead letters; see `leadbot inbox`",
-                          item.key, why, error[:300])
+                          item.key, why, error[:300], extra={"kind": item.kind})
                 self.inbox.dead(item, error, self.clock.now())
                 return False
             delay = retry_delay(item.attempts)

@@ -68,8 +68,11 @@ def test_http_metrics_on_the_events_port_move_with_posts_clicks_errors_and_429s(
         # ... then one whose confirmation Slack refuses for good
         fake.fail("chat.postEphemeral", error="channel_not_found", times=1)
         slack.interaction(sd.click(fake, message, "U0123ADMIN", "follow"))
+        posted = value(first, "leadbot_posts_total", kind="prompt", outcome="posted")
         after = fake.wait_for(lambda: (lambda s: value(
-            s, "leadbot_answers_total", kind="choice") >= 2 and s)(scrape(url)), timeout=10)
+            s, "leadbot_answers_total", kind="choice") >= 2 and value(
+            s, "leadbot_posts_total", kind="prompt", outcome="posted") > posted and s)(
+            scrape(url)), timeout=10)
         # a post Slack rate-limits (the poster's client does not retry by itself)
         fake.rate_limit_ratio(1.0, retry_after=0)
         limited = fake.wait_for(lambda: (lambda s: value(
@@ -88,8 +91,8 @@ def test_http_metrics_on_the_events_port_move_with_posts_clicks_errors_and_429s(
     assert value(after, "leadbot_slack_errors_total", method="chat.postEphemeral",
                  error="ratelimited") == 0  # retried, so not an error
     assert value(limited, "leadbot_slack_rate_limits_total", method="chat.postMessage") >= 1
-    assert value(limited, "leadbot_posts_total", kind="prompt", outcome="posted") > value(
-        first, "leadbot_posts_total", kind="prompt", outcome="posted") - 1
+    assert value(after, "leadbot_last_post_timestamp_seconds", channel="C0123TEAM") > value(
+        first, "leadbot_last_post_timestamp_seconds", channel="C0123TEAM")
 
 
 def test_socket_mode_metrics_on_their_own_port(fake, tmp_path):
@@ -179,6 +182,7 @@ def test_run_log_format_json_every_line_parses(fake, tmp_path):
     assert any("stopped cleanly" in m for m in messages)
     posted = [line for line in lines if line["message"].startswith("posted prompt")]
     assert posted and all(line["channel"] == "C0123TEAM" for line in posted)
+    assert all(line["kind"] == "prompt" and line["ts"] for line in posted)  # extra=
     failed = [line for line in lines if "failed (attempt 1)" in line["message"]]
     assert len(failed) == 1 and "internal_error" in failed[0]["exception"]
     assert (failed[0]["user"], failed[0]["channel"]) == ("U0123ADMIN", "C0123TEAM")

@@ -138,7 +138,8 @@ class Poster:
                 if nudge_id is not None:
                     self.store.record_rotation(channel_id, cycle, nudge_id, post_id,
                                                self.clock.now())
-                log.info("posted %s to %s (%s)", kind, channel_id, ts)
+                log.info("posted %s to %s (%s)", kind, channel_id, ts,
+                         extra={"kind": kind, "post_id": post_id, "ts": ts})
                 if digest is not None and not digest.empty and not digest.hidden_below:
                     self._upload_chart(channel, channel_id, digest)
                 return PostResult("posted", post_id, ts)
