@@ -305,6 +305,7 @@ class MetricsServer:
             self.server.trigger.pull_trigger(self.server.close)
         except OSError:  # the loop's wake-up pipe is gone: it ends at its next 1 s poll
             log.debug("metrics server: wake-up pipe closed", exc_info=True)
+            self.server.close()
         self.thread.join(timeout=5)
         self.server.close()
         self.server.task_dispatcher.shutdown()
