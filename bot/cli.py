@@ -405,8 +405,9 @@ def run(env: Env, http: bool, host: str, port: int, metrics_port: int | None,
     try:
         bot = runtime.start(env.settings, config, env.clock, http=http, stop=stop)
     except runtime.StartupError as exc:
-        if log_format == "json":
-            runtime.log.error("%s", exc)  # the line a log collector sees, JSON too
+        if log_format == "json":  # the one line a log collector reads, in JSON too
+            runtime.log.error("%s", exc)
+            raise SystemExit(exc.exit_code) from None
         raise _Exit(str(exc), exc.exit_code) from None
     metrics = None
     try:

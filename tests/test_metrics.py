@@ -188,3 +188,14 @@ def test_run_log_format_json_every_line_parses(fake, tmp_path):
     assert (failed[0]["user"], failed[0]["channel"]) == ("U0123ADMIN", "C0123TEAM")
     assert any(line.get("event_id") == "Ev0METRICS" for line in lines)
 
+
+
+def test_run_log_format_json_refused_token_is_one_json_line(fake, tmp_path):
+    env = bot_env(fake, tmp_path, EVERY_2S)
+    env["SLACK_BOT_TOKEN"] = "xoxb-wrong"
+    bot = BotProcess(["run", "--log-format", "json"], env, tmp_path)
+    assert bot.proc.wait(timeout=20) == 2
+    bot.stop()
+    (line,) = [json.loads(line) for line in bot.lines]
+    assert line["level"] == "ERROR"
+    assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in line["message"]
