@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import re
 import sqlite3
@@ -453,35 +452,55 @@ def _size(size: int) -> str:
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address for --http.")
 @click.option("--port", type=click.IntRange(0, 65535), default=3000, show_default=True,
               help="Port for --http (0 picks a free one).")
+@click.option("--metrics-port", type=click.IntRange(0, 65535),
+              help="Also serve Prometheus metrics at /metrics on this port (for Socket Mode; "
+                   "--http serves them on --port already). Off unless given.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              help="Address for --metrics-port.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Log lines as text, or one JSON object per line.")
 @pass_env
-def run(env: Env, http: bool, host: str, port: int) -> None:
+def run(env: Env, http: bool, host: str, port: int, metrics_port: int | None,
+        metrics_host: str, log_format: str) -> None:
     """Run the bot: post prompts and nudges on schedule and record the answers.
 
     Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN; --http needs SLACK_BOT_TOKEN and
-    SLACK_SIGNING_SECRET and also serves GET /healthz. Ctrl-C or SIGTERM stops cleanly.
-    An edit to the configuration file or prompt library applies within seconds (also on
-    SIGHUP and /leadbot reload); an invalid one is refused and the admins are told.
+    SLACK_SIGNING_SECRET and also serves GET /healthz and GET /metrics. Ctrl-C or SIGTERM
+    stops cleanly. An edit to the configuration file or prompt library applies within seconds
+    (also on SIGHUP and /leadbot reload); an invalid one is refused and the admins are told.
     """
     from bot import runtime
     from bot.reload import install_hangup
 
     config = env.config()
     env.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
-    _setup_logging()
+    _setup_logging(log_format)
     stop = threading.Event()
     runtime.install_signal_handlers(stop)
     try:
         bot = runtime.start(env.settings, config, env.clock, http=http, stop=stop)
     except runtime.StartupError as exc:
+        if log_format == "json":  # the one line a log collector reads, in JSON too
+            runtime.log.error("%s", exc)
+            raise SystemExit(exc.exit_code) from None
         raise _Exit(str(exc), exc.exit_code) from None
     install_hangup(bot.reloader)
+    metrics = None
     try:
+        if metrics_port is not None:
+            try:
+                metrics = runtime.MetricsServer(bot, metrics_host, metrics_port)
+            except OSError as exc:
+                raise _Exit(f"cannot serve metrics on {metrics_host}:{metrics_port} "
+                            f"({exc.strerror or exc})", 1) from None
         if http:
             runtime.run_http(bot, host, port, lambda h, p: runtime.log.info(
-                "listening on http://%s:%d (/slack/events, /healthz)", h, p))
+                "listening on http://%s:%d (/slack/events, /healthz, /metrics)", h, p))
         else:
             runtime.run_socket_mode(bot)
     finally:
+        if metrics is not None:
+            metrics.close()
         runtime.shutdown(bot)
 
 
@@ -579,11 +598,10 @@ class _Exit(click.ClickException):
         click.echo(f"error: {self.message}", err=True)
 
 
-def _setup_logging() -> None:
-    level = os.environ.get("LEADBOT_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(level=getattr(logging, level, logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+def _setup_logging(fmt: str = "text") -> None:
+    from bot.logs import setup
+
+    setup(os.environ.get("LEADBOT_LOG_LEVEL", "INFO"), fmt)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -23,6 +23,7 @@ from bot.channels import Channels
 from bot.clock import Clock, to_iso
 from bot.config import Config
 from bot.inbox import Inbox, inbox_path
+from bot.metrics import Metrics
 from bot.reload import Reloader
 from bot.schedule import Scheduler
 from bot.services.channels import resolve_channels
@@ -37,6 +38,7 @@ from bot.slack.app import create_app
 from bot.slack.deps import Deps
 from bot.slack.errors import describe, is_permanent
 from bot.slack.inbox_handlers import handlers, many_handlers
+from bot.slack.observed import CountingRateLimitHandler, ObservedWebClient, request_middleware
 from bot.slack.outbound import SlackOutbound
 from bot.store import Store, runlock
 from bot.worker import Worker
@@ -52,12 +54,18 @@ class StartupError(Exception):
         self.exit_code = exit_code
 
 
-def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
-    """A Web API client on SLACK_API_URL; posting uses one without built-in retries."""
-    handlers = [RateLimitErrorRetryHandler(max_retry_count=2),
-                ConnectionErrorRetryHandler(max_retry_count=2)] if retries else []
-    return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30,
-                     retry_handlers=handlers)
+def web_client(settings: Settings, *, retries: bool = True,
+               metrics: Metrics | None = None) -> WebClient:
+    """A Web API client on SLACK_API_URL; posting uses one without built-in retries. With
+    ``metrics``, its errors and the rate limits it meets (retried or not) are counted."""
+    rate_limits = (RateLimitErrorRetryHandler(max_retry_count=2) if metrics is None else
+                   CountingRateLimitHandler(metrics.rate_limited, max_retry_count=2))
+    handlers = [rate_limits, ConnectionErrorRetryHandler(max_retry_count=2)] if retries else []
+    if metrics is None:
+        return WebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30,
+                         retry_handlers=handlers)
+    return ObservedWebClient(token=settings.bot_token, base_url=settings.api_url, timeout=30,
+                             retry_handlers=handlers, on_error=metrics.slack_error)
 
 
 def check_auth(client: WebClient, settings: Settings) -> dict:
@@ -93,6 +101,7 @@ class Bot:
     deps: Deps | None = None
     reloader: Reloader | None = None
     run_lock: runlock.RunLock | None = None  # held while running: restore refuses meanwhile
+    metrics: Metrics | None = None
 
     def health(self) -> tuple[int, dict]:
         """HTTP status and JSON body for /healthz."""
@@ -115,7 +124,8 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     """Connect, resolve channels and start the scheduler (not yet the event connection)."""
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
     stop = stop or threading.Event()
-    client = web_client(settings)
+    metrics = Metrics()
+    client = web_client(settings, metrics=metrics)
     identity = check_auth(client, settings)
     log.info("connected to %s as %s (%s)", identity.get("team"), identity.get("user"),
              settings.api_url)
@@ -135,15 +145,18 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
     # HTTP mode: the SlackGuard in front of Bolt verifies every request on its raw bytes
     # before anything is parsed (run_http), so Bolt does not verify it a second time.
     app = create_app(client, None, deps)
+    app.use(request_middleware(metrics.slack_error))  # listeners' calls counted, ids logged
     worker = Worker(inbox, handlers(deps, client), clock, stop,
                     many=many_handlers(deps), batch=store.batch, permanent=is_permanent,
-                    describe=describe)
+                    describe=describe, observe=metrics.answer)
     pending = inbox.pending()
     if pending:
         log.info("%d answer(s) received before the last stop are still to be recorded", pending)
     worker.start()
-    poster = Poster(config, store, SlackOutbound(web_client(settings, retries=False)), clock,
-                    resolve=lambda ch: channels.id_of(ch.channel), stop=stop)
+    poster = Poster(config, store, SlackOutbound(web_client(settings, retries=False,
+                                                            metrics=metrics)), clock,
+                    resolve=lambda ch: channels.id_of(ch.channel), stop=stop,
+                    observe=lambda ch, kind, r: metrics.post(ch, kind, r.status, clock.now()))
     follow_ups = FollowUps(config, store, slack, clock, channels, tz_of=directory.tz)
     outbox = Outbox(store, slack, clock, directory.tz, config.timezone)
     quiet = QuietWatch(config, store, clock, channels)
@@ -159,12 +172,14 @@ def start(settings: Settings, config: Config, clock: Clock, *, http: bool,
 
     deps.post_now = post_now_from_slack
     scheduler.start()
+    metrics.watch(inbox_pending=inbox.pending, dead_letters=inbox.dead_count,
+                  next_run=scheduler.next_run)
     nxt = scheduler.next_run()
     log.info("scheduled %d job(s) in %d channel(s); next run %s",
              len(scheduler.scheduler.get_jobs()), len(channels),
              nxt.isoformat() if nxt else "none")
     bot = Bot(settings, config, clock, store, scheduler, stop, app, channels, inbox, worker,
-              follow_ups, outbox, quiet, poster, deps, run_lock=run_lock)
+              follow_ups, outbox, quiet, poster, deps, run_lock=run_lock, metrics=metrics)
     bot.reloader = Reloader(bot, slack)
     deps.reload = bot.reloader.reload
     bot.reloader.start()
@@ -253,7 +268,8 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
     from bot.slack.http_guard import MAX_BODY, SlackGuard, log_server_refusals
 
     guard = SlackGuard(SlackRequestHandler(bot.app), health_wsgi(bot),
-                       bot.settings.signing_secret, bot.clock)
+                       bot.settings.signing_secret, bot.clock,
+                       metrics=bot.metrics.wsgi() if bot.metrics else None)
     # waitress reads each request whole, off the worker threads, before the app sees it: these
     # bound what one client can hold. A slow or idle connection costs a descriptor, not a thread.
     server = create_server(
@@ -278,6 +294,43 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
         thread.join(timeout=5)
         server.close()  # in case the loop had stopped already (closing twice is harmless)
         server.task_dispatcher.shutdown()  # its worker threads end (requests under way finish)
+
+
+class MetricsServer:
+    """``/metrics`` on a port of its own (Socket Mode has no HTTP server), in a thread."""
+
+    def __init__(self, bot: Bot, host: str, port: int):
+        from waitress import create_server
+
+        from bot.metrics import METRICS_PATH
+
+        assert bot.metrics is not None
+        metrics = bot.metrics.wsgi()
+
+        def app(environ, start_response):
+            if environ.get("PATH_INFO") == METRICS_PATH and environ.get("REQUEST_METHOD") in (
+                    "GET", "HEAD"):
+                return metrics(environ, start_response)
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"not found: try /metrics\n"]
+
+        self.server = create_server(app, host=host, port=port, ident="leadbot", threads=2,
+                                    channel_timeout=IDLE_TIMEOUT, asyncore_use_poll=True)
+        self.host, self.port = host, self.server.socket.getsockname()[1]
+        self.thread = threading.Thread(target=self.server.run, name="metrics", daemon=True)
+        self.thread.start()
+        log.info("metrics on http://%s:%d/metrics", host, self.port)
+
+    def close(self) -> None:
+        """Stop serving (a scrape under way finishes)."""
+        try:  # closed from inside its loop, which then ends at once
+            self.server.trigger.pull_trigger(self.server.close)
+        except OSError:  # the loop's wake-up pipe is gone: it ends at its next 1 s poll
+            log.debug("metrics server: wake-up pipe closed", exc_info=True)
+            self.server.close()
+        self.thread.join(timeout=5)
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
 
 
 def post_now(settings: Settings, config: Config, clock: Clock, ref: str, kind: str) -> PostResult:

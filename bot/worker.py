@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.inbox import MAX_ATTEMPTS, Inbox, Item
+from bot.logs import bound
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,10 @@ class Worker:
                  batch: Callable[[], AbstractContextManager] = nullcontext,
                  permanent: Callable[[BaseException], bool] = lambda exc: False,
                  describe: Callable[[BaseException], str] = lambda exc: (
-                     f"{type(exc).__name__}: {exc}".splitlines()[0])):
+                     f"{type(exc).__name__}: {exc}".splitlines()[0]),
+                 observe: Callable[[str, int], None] = lambda kind, count: None):
         self.inbox = inbox
+        self.observe = observe  # told how many items of a kind were handled: the metrics
         # The Slack layer's policy: errors that no retry can fix, and how to say what failed.
         self.permanent, self.describe = permanent, describe
         self.handlers = handlers
@@ -96,10 +99,13 @@ class Worker:
         try:
             if grouped:
                 try:
+                    kinds = dict.fromkeys(i.kind for i in grouped)
                     with self.batch():
-                        for kind in dict.fromkeys(i.kind for i in grouped):
+                        for kind in kinds:
                             self.many[kind]([i.payload for i in grouped if i.kind == kind])
                     done += grouped
+                    for kind in kinds:
+                        self.observe(kind, sum(1 for i in grouped if i.kind == kind))
                 except Exception:  # rolled back: find the failing item by going one by one
                     log.debug("batch of %d failed; handling one by one", len(grouped))
                     done += [i for i in grouped if self._handle(i, self.batch)]
@@ -122,6 +128,14 @@ class Worker:
         if handler is None:
             log.error("no handler for inbox item %s of kind %s; dropped", item.key, item.kind)
             return True
+        channel = item.payload.get("channel")
+        with bound(user=item.user, channel=channel if isinstance(channel, str) else None,
+                   item=item.key, event_id=item.key.removeprefix("event:")
+                   if item.key.startswith("event:") else None):
+            return self._attempt(item, handler, scope)
+
+    def _attempt(self, item: Item, handler: Handler,
+                 scope: Callable[[], AbstractContextManager]) -> bool:
         try:
             with scope():
                 handler(item.payload)
@@ -131,7 +145,7 @@ class Worker:
             if self.permanent(exc) or attempt >= MAX_ATTEMPTS:
                 why = "can never succeed" if self.permanent(exc) else f"failed {attempt} times"
                 log.error("%s %s (%s): moved to the dead letters; see `leadbot inbox`",
-                          item.key, why, error[:300])
+                          item.key, why, error[:300], extra={"kind": item.kind})
                 self.inbox.dead(item, error, self.clock.now())
                 return False
             delay = retry_delay(item.attempts)
@@ -144,4 +158,5 @@ class Worker:
                             int(delay.total_seconds()))
             self.inbox.failed(item, error, self.clock.now() + delay)
             return False
+        self.observe(item.kind, 1)
         return True

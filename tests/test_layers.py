@@ -26,6 +26,7 @@ FLOORS = {
     "bot.config": FOUNDATION, "bot.library": FOUNDATION, "bot.words": FOUNDATION,
     "bot.cron": FOUNDATION, "bot.workdays": FOUNDATION, "bot.yamlfile": FOUNDATION,
     "bot.settings": FOUNDATION, "bot.sqlitedb": FOUNDATION, "bot.channels": FOUNDATION,
+    "bot.metrics": FOUNDATION, "bot.logs": FOUNDATION,
     "bot.store": STORE, "bot.migrations": STORE, "bot.inbox": STORE, "bot.worker": STORE,
     "bot.messages": MESSAGES,
     "bot.services": SERVICES,
@@ -38,9 +39,9 @@ NAMES = {FOUNDATION: "foundations", STORE: "store", MESSAGES: "messages",
 SANDBOX = "bot.sandbox"
 # Third-party packages a floor must never import, whatever the floors allow.
 FORBIDDEN = {
-    "bot.services": ("slack_sdk", "slack_bolt"),
-    "bot.messages": ("slack_sdk", "slack_bolt"),
-    "bot.store": ("slack_sdk", "slack_bolt"),
+    "bot.services": ("slack_sdk", "slack_bolt", "prometheus_client"),
+    "bot.messages": ("slack_sdk", "slack_bolt", "prometheus_client"),
+    "bot.store": ("slack_sdk", "slack_bolt", "prometheus_client"),
 }
 # Parts of bot/ a floor must not use though they are below it: Block Kit builders take plain
 # values, and never read the database themselves.

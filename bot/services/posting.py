@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock, to_iso
 from bot.config import Channel, Config
 from bot.library import pick_next, rotation_order
+from bot.logs import bound
 from bot.messages.digest import chart_alt_text, digest_blocks, digest_fallback_text
 from bot.messages.prompt import build_nudge_blocks, build_prompt_blocks, nudge_text, prompt_text
 from bot.services.chart import render_weekly_chart
@@ -65,8 +66,11 @@ class Poster:
 
     def __init__(self, config: Config, store: Store, slack: Slack, clock: Clock, *,
                  resolve: Callable[[Channel], str | None], stop: threading.Event | None = None,
-                 pacer: ChannelPacer | None = None, first_backoff: float = FIRST_BACKOFF):
+                 pacer: ChannelPacer | None = None, first_backoff: float = FIRST_BACKOFF,
+                 observe: Callable[[str, str, PostResult], None] | None = None):
         self.config = config
+        # told every post's outcome (channel as configured, kind, result): the metrics
+        self.observe = observe
         self.first_backoff = first_backoff
         self.store = store
         self.slack = slack
@@ -80,6 +84,17 @@ class Poster:
     def post(self, channel: Channel, kind: str, occurrence: datetime,
              deadline: datetime | None = None, manual: bool = False) -> PostResult:
         """Claim (channel, kind, occurrence) and post it; retry transient errors to ``deadline``."""
+        with bound(channel=self.resolve(channel) or channel.channel):
+            return self._observed(channel, kind, self._post(channel, kind, occurrence,
+                                                            deadline, manual))
+
+    def _observed(self, channel: Channel, kind: str, result: PostResult) -> PostResult:
+        if self.observe is not None:
+            self.observe(channel.channel, kind, result)
+        return result
+
+    def _post(self, channel: Channel, kind: str, occurrence: datetime,
+              deadline: datetime | None, manual: bool) -> PostResult:
         channel_id = self.resolve(channel)
         if channel_id is None:
             self._report_once(channel.channel, "channel_not_found",
@@ -123,7 +138,8 @@ class Poster:
                 if nudge_id is not None:
                     self.store.record_rotation(channel_id, cycle, nudge_id, post_id,
                                                self.clock.now())
-                log.info("posted %s to %s (%s)", kind, channel_id, ts)
+                log.info("posted %s to %s (%s)", kind, channel_id, ts,
+                         extra={"kind": kind, "post_id": post_id, "ts": ts})
                 if digest is not None and not digest.empty and not digest.hidden_below:
                     self._upload_chart(channel, channel_id, digest)
                 return PostResult("posted", post_id, ts)
@@ -148,6 +164,12 @@ class Poster:
                 occurrence: datetime) -> PostResult:
         """Finish a claim a killed process left: if Slack has the message (found by the post id
         in its metadata), record it; otherwise post it. Never risk a second copy."""
+        with bound(channel=channel_id):
+            return self._observed(channel, kind, self._recover(channel, channel_id, post_id,
+                                                               kind, occurrence))
+
+    def _recover(self, channel: Channel, channel_id: str, post_id: int, kind: str,
+                 occurrence: datetime) -> PostResult:
         try:
             found = self._find_in_history(channel_id, post_id)
         except SlackFailure as failure:

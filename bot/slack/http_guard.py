@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.clock import Clock
+from bot.metrics import METRICS_PATH
 
 log = logging.getLogger("leadbot.http")
 
@@ -158,10 +159,12 @@ def _check_fields(obj: dict[str, Any], where: str) -> None:
 
 
 class SlackGuard:
-    """WSGI app: POST /slack/events checked then handed to Bolt, GET /healthz, 4xx otherwise."""
+    """WSGI app: POST /slack/events checked then handed to Bolt, GET /healthz and /metrics,
+    4xx otherwise."""
 
-    def __init__(self, bolt: WSGIApp, health: WSGIApp, signing_secret: str, clock: Clock):
-        self.bolt, self.health = bolt, health
+    def __init__(self, bolt: WSGIApp, health: WSGIApp, signing_secret: str, clock: Clock, *,
+                 metrics: WSGIApp | None = None):
+        self.bolt, self.health, self.metrics = bolt, health, metrics
         self.signing_secret, self.clock = signing_secret, clock
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -180,6 +183,10 @@ class SlackGuard:
             if method != "GET":
                 raise Refused(405, "use GET", (("Allow", "GET"),))
             return self.health
+        if path == METRICS_PATH and self.metrics is not None:
+            if method != "GET":
+                raise Refused(405, "use GET", (("Allow", "GET"),))
+            return self.metrics
         if path == EVENTS_PATH:
             if method != "POST":
                 raise Refused(405, "use POST", (("Allow", "POST"),))
