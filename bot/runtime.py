@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import signal
@@ -292,7 +293,10 @@ def run_http(bot: Bot, host: str, port: int, on_listen: Callable[[str, int], Non
         # closed from inside its own loop, which then ends at once, not at its next 1 s poll
         server.trigger.pull_trigger(server.close)
         thread.join(timeout=5)
-        server.close()  # in case the loop had stopped already (closing twice is harmless)
+        # in case the loop had stopped already; its own close may have taken the wake-up pipe
+        # with it (EBADF), which must not keep the worker threads below from ending
+        with contextlib.suppress(OSError):
+            server.close()
         server.task_dispatcher.shutdown()  # its worker threads end (requests under way finish)
 
 
