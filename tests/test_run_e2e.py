@@ -296,7 +296,7 @@ def test_stops_at_once(fake, tmp_path, mode):
         assert bot.stop(), bot.output
         took.append(time.monotonic() - started)
         # the client's closing may still be under way on a busy machine; it ends soon
-        fake.wait_for(lambda: not [t for t in set(threading.enumerate()) - before
-                                   if t.name == "socket-close" or t.name.startswith("waitress")],
-                      timeout=5)
+        fake.wait_for(lambda started_with=before: not [
+            t for t in set(threading.enumerate()) - started_with
+            if t.name == "socket-close" or t.name.startswith("waitress")], timeout=5)
     assert max(took) < 0.45, took
