@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import sqlite3
@@ -32,17 +33,17 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except FileProblems as exc:
             for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
+                _error(str(problem))
             count = len(exc.problems)
-            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was started.",
-                       err=True)
+            _error(f"{count} problem{'s' if count != 1 else ''} found; nothing was started.",
+                   prefix="")
             ctx.exit(EXIT_USAGE)
         except SettingsError as exc:
             for problem in exc.problems:
-                click.echo(f"error: {problem} (set it in the environment or in .env)", err=True)
+                _error(f"{problem} (set it in the environment or in .env)")
             ctx.exit(EXIT_USAGE)
         except StoreError as exc:
-            click.echo(f"error: {exc}", err=True)
+            _error(str(exc))
             ctx.exit(1)
         except sqlite3.Error as exc:
             # what the opening checks could not see: a lock held too long, a page damaged
@@ -50,7 +51,7 @@ class _Group(click.Group):
             line = explain(exc)
             if line is None:
                 raise
-            click.echo(f"error: {line}", err=True)
+            _error(line)
             ctx.exit(1)
 
 
@@ -472,9 +473,9 @@ def run(env: Env, http: bool, host: str, port: int, metrics_port: int | None,
     from bot import runtime
     from bot.reload import install_hangup
 
+    _setup_logging(log_format)  # first: in JSON, a broken config's lines are JSON too
     config = env.config()
     env.settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET" if http else "SLACK_APP_TOKEN")
-    _setup_logging(log_format)
     stop = threading.Event()
     runtime.install_signal_handlers(stop)
     try:
@@ -595,7 +596,18 @@ class _Exit(click.ClickException):
         self.exit_code = code
 
     def show(self, file=None) -> None:
-        click.echo(f"error: {self.message}", err=True)
+        _error(self.message)
+
+
+def _error(line: str, prefix: str = "error: ") -> None:
+    """A problem the command stops on: one line on stderr, or a JSON log line when
+    ``run --log-format json`` has set logging up (a log collector reads every line)."""
+    from bot.logs import json_active
+
+    if json_active():
+        logging.getLogger("leadbot").error("%s", line)
+    else:
+        click.echo(f"{prefix}{line}", err=True)
 
 
 def _setup_logging(fmt: str = "text") -> None:

@@ -79,6 +79,11 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+def json_active() -> bool:
+    """Whether logging writes JSON lines (``setup(fmt="json")``), so errors go that way too."""
+    return any(getattr(h, "leadbot_json", False) for h in logging.getLogger().handlers)
+
+
 def setup(level: str = "INFO", fmt: str = "text") -> None:
     """Log every logger to stderr, in text or JSON lines; quiet apscheduler's per-job lines."""
     number = getattr(logging, level.upper(), logging.INFO)

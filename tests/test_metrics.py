@@ -199,3 +199,25 @@ def test_run_log_format_json_refused_token_is_one_json_line(fake, tmp_path):
     (line,) = [json.loads(line) for line in bot.lines]
     assert line["level"] == "ERROR"
     assert "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in line["message"]
+
+
+@pytest.mark.parametrize("trouble", ["config", "token"])
+def test_run_log_format_json_refusals_before_start_are_json_too(fake, tmp_path, trouble):
+    """A broken configuration or a missing token stops `run` before it connects: with
+    --log-format json those lines are JSON as well, each problem its own line."""
+    env = bot_env(fake, tmp_path, EVERY_2S)
+    if trouble == "config":
+        (tmp_path / "leadbot.yaml").write_text("timezone: Mars/Base\nchannels: []\n")
+        env["LEADBOT_CONFIG"] = str(tmp_path / "leadbot.yaml")
+    else:
+        env["SLACK_APP_TOKEN"] = ""
+    bot = BotProcess(["run", "--log-format", "json"], env, tmp_path)
+    assert bot.proc.wait(timeout=20) == 2
+    bot.stop()
+    lines = [json.loads(line) for line in bot.lines]
+    assert lines and all(line["level"] == "ERROR" for line in lines), bot.output
+    said = " ".join(line["message"] for line in lines)
+    if trouble == "config":
+        assert "timezone" in said and "nothing was started" in said
+    else:
+        assert "SLACK_APP_TOKEN" in said
