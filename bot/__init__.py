@@ -1,3 +1,3 @@
 """leadbot: a Slack bot that keeps lean leadership alive in a team's daily work."""
 
-__version__ = "0.11.0"
+__version__ = "0.12.0"
