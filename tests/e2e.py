@@ -30,6 +30,16 @@ channels:
 """
 
 
+# A prompt and a nudge that fall due only on 1 January: the tests post when they choose.
+PROMPT_AND_NUDGE_YEARLY = """\
+timezone: Europe/London
+channels:
+  - channel: C0123TEAM
+    prompt: "0 9 1 1 *"
+    nudges: "0 9 1 1 *"
+"""
+
+
 class _Output:
     """The lines a bot printed or logged, and waiting for one of them."""
 

@@ -14,17 +14,11 @@ import urllib.request
 import pytest
 
 from tests import slackdrive as sd
-from tests.e2e import BotProcess, bot_env, running, transport_to
+from tests.e2e import PROMPT_AND_NUDGE_YEARLY, BotProcess, bot_env, running, transport_to
 
 pytestmark = pytest.mark.e2e
 
-CONFIG = """\
-timezone: Europe/London
-channels:
-  - channel: C0123TEAM
-    prompt: "0 9 1 1 *"
-    nudges: "0 9 1 1 *"
-"""
+CONFIG = PROMPT_AND_NUDGE_YEARLY
 MODES = ["socket", "http"]
 
 
