@@ -212,6 +212,8 @@ def test_walk_through_prompt_click_react_reply_reflect_home_digest(page, tmp_pat
 
     def reply_in_the_thread():
         prompt.get_by_role("button", name="Reply").click()
+        # the thread opens once it is loaded, its box focused (a key sent before goes nowhere)
+        expect(page.locator("#reply-text")).to_be_focused()
         page.press("#reply-text", "Enter")  # nothing written: said under the thread's box
         expect(page.locator("#reply-error")).to_have_text("Write something first.")
         expect(page.locator("#error")).to_have_text("")

@@ -26,7 +26,8 @@ async function api(path, body, where = $("error")) {
     lost(true);
     return { ok: false };
   }
-  for (const node of [$("error"), $("reply-error")]) node.textContent = "";
+  // Only this call's own place: a late answer to another action (a reaction clicked just
+  // before) must not wipe out the error this one is about to show, or one shown since.
   where.textContent = data.ok === false ? data.error : (data.error || "");
   if (data.note) $("note").textContent = data.note;
   return data;
