@@ -86,10 +86,17 @@ class CountingRateLimitHandler(RateLimitErrorRetryHandler):
 def request_middleware(on_error: OnError) -> Callable:
     """A Bolt global middleware: the request's ids bound for logging, its client observed."""
 
+    # Bolt builds a client for each request (a workspace's token may differ); its observed
+    # copy is made once per token and base URL, not on every event: WebClient is thread-safe.
+    observed: dict[tuple, ObservedWebClient] = {}
+
     def observe_request(context, body, next):  # Bolt passes each by its name
-        if isinstance(context.get("client"), WebClient) and not isinstance(
-                context["client"], ObservedWebClient):
-            context["client"] = ObservedWebClient.like(context["client"], on_error)
+        client = context.get("client")
+        if isinstance(client, WebClient) and not isinstance(client, ObservedWebClient):
+            key = (client.token, client.base_url, tuple(sorted(client.default_params.items())))
+            if key not in observed:
+                observed[key] = ObservedWebClient.like(client, on_error)
+            context["client"] = observed[key]
         body = body if isinstance(body, dict) else {}
         event = body.get("event") if isinstance(body.get("event"), dict) else {}
         with bound(event_id=body.get("event_id"), user=context.user_id,
