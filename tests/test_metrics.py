@@ -221,3 +221,23 @@ def test_run_log_format_json_refusals_before_start_are_json_too(fake, tmp_path, 
         assert "timezone" in said and "nothing was started" in said
     else:
         assert "SLACK_APP_TOKEN" in said
+
+
+def test_a_metrics_port_in_use_stops_run_with_one_line_and_nothing_kept(fake, tmp_path):
+    """--metrics-port on a port another program holds: one clear line, exit 1, and the bot it
+    had started stops cleanly (its database closed and its run lock given back)."""
+    import socket
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        port = holder.getsockname()[1]
+        bot = BotProcess(["run", "--metrics-port", str(port)], bot_env(fake, tmp_path, EVERY_2S),
+                         tmp_path)
+        assert bot.proc.wait(timeout=20) == 1, bot.output
+        bot.stop()
+    finally:
+        holder.close()
+    assert f"error: cannot serve metrics on 127.0.0.1:{port}" in bot.output
+    assert "Traceback" not in bot.output and "stopped cleanly" in bot.output

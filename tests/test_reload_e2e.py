@@ -225,3 +225,12 @@ def test_an_edit_to_the_prompt_library_applies_and_a_broken_one_is_refused(fake,
         assert bot.bot.deps.themes()["go-to-gemba"] == "Go to the gemba"
     finally:
         assert bot.stop(hang_up=fake.close_sockets), bot.output
+
+
+def test_check_config_diff_of_a_broken_file_lists_its_problems(fake, tmp_path, run_cli):
+    env = _env(fake, tmp_path)
+    _write(tmp_path, TEAM_RARELY.replace("0 9 1 1 *", "0 25 * * MON"))
+    result = run_cli("check-config", "--diff", environ=env)
+    assert result.exit_code == 2
+    assert "leadbot.yaml:6: channels[0].prompt:" in result.stderr and "(25)" in result.stderr
+    assert "diff:" not in result.stdout  # no comparison of a file that would be refused
